@@ -1,0 +1,54 @@
+"""The Python API: the same operations as the CLI, returning pydantic models."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Sequence
+
+from dbagent.errors import UserError
+from dbagent.inputs import read_text_file
+from dbagent.result import Result
+from dbagent.sandbox import ReadOnlySource, Script, get_sandbox
+from dbagent.sandbox import dry_run as _sandbox_dry_run
+
+PathLike = str | Path
+
+
+def load_schema_script(schema: PathLike | None = None, schema_from_dsn: str | None = None) -> Script:
+    """The schema to start from: a file, a read-only dump of a live database, or nothing."""
+    if schema is not None and schema_from_dsn is not None:
+        raise UserError("give either --schema or --schema-from-dsn, not both")
+    if schema_from_dsn is not None:
+        source = ReadOnlySource(schema_from_dsn)
+        return Script(f"pg_dump of {source.display}", source.dump_schema())
+    if schema is None:
+        return Script("(empty schema)", "")
+    path = Path(schema)
+    return Script(str(schema), read_text_file(path, "schema"), path.resolve())
+
+
+def _scripts(paths: Sequence[PathLike], role: str) -> list[Script]:
+    what = "rollback" if role == "down" else "migration"
+    return [Script(str(p), read_text_file(p, what), Path(p).resolve(), role) for p in paths]
+
+
+def dry_run(migrations: Sequence[PathLike], *, rollback: Sequence[PathLike] = (),
+            schema: PathLike | None = None, schema_from_dsn: str | None = None,
+            sandbox_dsn: str | None = None, variables: dict[str, str] | None = None) -> Result:
+    """Apply `migrations` (then `rollback`, then the migrations again) to a clone of `schema`.
+
+    Raises UserError for unusable input, SandboxError when the sandbox cannot run.
+    """
+    if not migrations:
+        raise UserError("no migration file given")
+    up, down = _scripts(migrations, "up"), _scripts(rollback, "down")
+    schema_script = load_schema_script(schema, schema_from_dsn)
+    started = time.perf_counter()
+    sandbox = get_sandbox(sandbox_dsn)
+    timings = {"sandbox_start": round((time.perf_counter() - started) * 1000, 2)}
+    started = time.perf_counter()
+    evidence = _sandbox_dry_run(sandbox, schema_script, up, down, variables)
+    timings["dry_run"] = round((time.perf_counter() - started) * 1000, 2)
+    return Result(command="dryrun", status="verified" if evidence.passed else "failed",
+                  failure=evidence.failure, files=evidence.files, dry_run=evidence, timings_ms=timings)

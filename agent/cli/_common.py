@@ -1,0 +1,56 @@
+"""What every command shares: error translation, output of a Result, common options."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Callable
+
+import typer
+
+from dbagent.errors import DbagentError
+from dbagent.result import Result
+
+SANDBOX_DSN_HELP = "Use this existing throwaway server instead of the embedded one (env: DBAGENT_SANDBOX_DSN)."
+
+
+def fail(message: str, code: int) -> typer.Exit:
+    """Print one line on stderr and return the Exit to raise."""
+    typer.echo(f"dbagent: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def handles_errors(func: Callable) -> Callable:
+    """Turn dbagent's errors into one stderr line and the documented exit code."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DbagentError as exc:
+            raise fail(str(exc), exc.exit_code) from None
+    return wrapper
+
+
+def parse_variables(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise fail(f"-v expects NAME=VALUE, got {pair!r}", 2)
+        out[name] = value
+    return out
+
+
+def sandbox_dsn(option: str | None) -> str | None:
+    return option or os.environ.get("DBAGENT_SANDBOX_DSN") or None
+
+
+def emit(result: Result, as_json: bool, render_text: Callable[[Result], None]) -> None:
+    """Print the result (exactly one JSON document on stdout with --json) and exit with its code."""
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        sys.stdout.flush()
+    else:
+        render_text(result)
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,65 @@
+"""`dbagent dryrun`: run migration files in the sandbox and prove their rollback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from dbagent import api
+from dbagent.cli._common import SANDBOX_DSN_HELP, emit, handles_errors, parse_variables, sandbox_dsn
+from dbagent.result import Result
+
+
+def _render(result: Result) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    dr = result.dry_run
+    assert dr is not None
+    out.print(f"sandbox: {dr.server}")
+    marks = {"ok": "[green]ok[/]", "ignored": "[dim]--[/]"}
+    for s in dr.statements:
+        mark = marks.get(s.status, "[red]" + s.status.upper() + "[/]")
+        extra = []
+        if s.locks:
+            extra.append("locks " + ", ".join(f"{l.relation}:{l.mode}" for l in s.locks))
+        if s.rewrote:
+            extra.append("REWROTE " + ", ".join(s.rewrote))
+        tail = f"  [dim]{'; '.join(extra)}[/]" if extra else ""
+        out.print(f"{mark} {s.phase:<7} {escape(s.file)}:{s.line}  {escape(s.statement[:90])}  "
+                  f"[dim]{s.duration_ms:.1f} ms[/]{tail}")
+        if s.status not in ("ok", "ignored"):
+            where = f"{s.file}:{s.error_line or s.line}:{s.error_column or s.column}"
+            out.print(f"    [red]{escape(where)}: {escape(s.message or '')}[/]"
+                      + (f" [dim](SQLSTATE {s.sqlstate})[/]" if s.sqlstate else ""))
+    for change in dr.changes:
+        out.print(f"  [cyan]{escape(change.describe())}[/]")
+    if dr.rollback is not None:
+        if dr.rollback.proved:
+            out.print("[green]rollback proved[/]: catalog after down equals the catalog before up"
+                      + ("; up applies again" if dr.rollback.reapplied else ""))
+        else:
+            for d in dr.rollback.differences:
+                out.print(f"  [red]after rollback: {escape(d.describe())}[/]")
+    if result.status == "verified":
+        out.print(f"[bold green]PASSED[/] {sum(1 for s in dr.statements if s.phase == 'up')} statements applied")
+    else:
+        out.print(f"[bold red]FAILED[/] {escape(result.failure or '')}")
+
+
+@handles_errors
+def dryrun(
+    migrations: Annotated[list[Path], typer.Argument(help="Forward migration files, applied in order.")],
+    rollback: Annotated[Optional[list[Path]], typer.Option("--rollback", "-r", help="Rollback files, applied in order after the migration.")] = None,
+    schema: Annotated[Optional[Path], typer.Option(help="Schema to start from: plain DDL or pg_dump --schema-only output.")] = None,
+    schema_from_dsn: Annotated[Optional[str], typer.Option(help="Dump the starting schema from this database, read-only.")] = None,
+    sandbox_dsn_opt: Annotated[Optional[str], typer.Option("--sandbox-dsn", help=SANDBOX_DSN_HELP)] = None,
+    variable: Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE.")] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print only the Result as JSON on stdout.")] = False,
+) -> None:
+    """Dry-run migrations in a throwaway PostgreSQL: per-statement evidence, catalog diff, rollback proof."""
+    result = api.dry_run(migrations, rollback=rollback or [], schema=schema, schema_from_dsn=schema_from_dsn,
+                         sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), variables=parse_variables(variable))
+    emit(result, json, _render)

@@ -1,0 +1,47 @@
+"""The Result: one verdict document for every command (JSON Schema in schemas/result.schema.json)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dbagent.sandbox.models import DryRunResult, SqlFile
+
+RESULT_VERSION = "1"
+
+
+class Usage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class Result(BaseModel):
+    """What a run concluded and the evidence for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    result_version: str = RESULT_VERSION
+    command: Literal["implement", "check", "dryrun"]
+    status: Literal["verified", "failed", "refused"] = Field(
+        description="verified: everything ran and every proof held; failed: ran, not proven (see failure); "
+                    "refused: dbagent would not run it")
+    failure: str | None = Field(None, description="one line: why the status is not verified")
+    classification: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    iterations: int = 0
+    files: list[SqlFile] = Field(default_factory=list, description="SQL files in apply order")
+    dry_run: DryRunResult | None = None
+    usage: Usage = Field(default_factory=Usage)
+    timings_ms: dict[str, float] = Field(default_factory=dict, description="per stage")
+    warnings: list[str] = Field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.status == "verified" else 1

