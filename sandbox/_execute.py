@@ -58,7 +58,7 @@ class ScriptRun:
 
 class _Runner:
     def __init__(self, conn: psycopg.Connection, phase: str, existing: dict[int, str],
-                 run: ScriptRun, privileged: Callable[[str], bool] | None) -> None:
+                 run: ScriptRun, privileged: Callable[[str], str | None] | None) -> None:
         self.conn, self.phase, self.existing, self.run = conn, phase, existing, run
         self.oids = list(existing)
         self.filenodes = dict(conn.execute(_FILENODES, [self.oids]).fetchall()) if self.oids else {}
@@ -80,8 +80,9 @@ class _Runner:
         started = time.perf_counter()
         result = None
         try:
-            if self.privileged is not None and self.privileged(unit.sql):
-                out.notices.append("run by the sandbox administrator (allow-listed extension)")
+            note = self.privileged(unit.sql) if self.privileged is not None else None
+            if note:
+                out.notices.append(note)
             else:
                 if wrap:
                     self.conn.execute("BEGIN")
@@ -133,7 +134,7 @@ class _Runner:
 def run_script(conn: psycopg.Connection, text: str, file: str, *, phase: str,
                existing: dict[int, str], path: Path | None = None,
                variables: dict[str, str] | None = None,
-               privileged: Callable[[str], bool] | None = None) -> ScriptRun:
+               privileged: Callable[[str], str | None] | None = None) -> ScriptRun:
     """Interpret `text` as a psql script on `conn`; stop at the first failure, as ON_ERROR_STOP does."""
     run = ScriptRun()
     runner = _Runner(conn, phase, existing, run, privileged)

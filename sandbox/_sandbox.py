@@ -112,6 +112,12 @@ class Sandbox:
                 conn.execute(sql.SQL("grant {} to {} with admin option, inherit true, set true")
                              .format(sql.Identifier(name), sql.Identifier(self.migrator)))
 
+    def is_privileged_role(self, name: str) -> bool:
+        """True for roles the migrator must never act as: superuser or BYPASSRLS (or unknown)."""
+        with self.admin() as conn:
+            row = conn.execute("select rolsuper or rolbypassrls from pg_roles where rolname = %s", [name]).fetchone()
+        return row is None or bool(row[0])
+
     # ------------------------------------------------------------------ databases
     def create_database(self, purpose: str, template: str | None = None) -> str:
         name = f"dbagent_{purpose}_{secrets.token_hex(6)}"
@@ -182,32 +188,30 @@ def schema_key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-_current: Sandbox | None = None
-_current_dsn: str | None = None
+_open: dict[str | None, Sandbox] = {}
 _guard = threading.Lock()
 
 
 def get_sandbox(dsn: str | None = None) -> Sandbox:
-    """The process's sandbox: started on first use, reused after, closed at exit."""
-    global _current, _current_dsn
+    """The process's sandbox for `dsn` (None: embedded): started on first use, reused, closed at exit."""
     import atexit
 
     with _guard:
-        if _current is not None and _current_dsn == dsn and _server_alive(_current):
-            return _current
-        if _current is not None:
-            _current.close()
-            _current = None
+        current = _open.get(dsn)
+        if current is not None and _server_alive(current):
+            return current
+        if current is not None:
+            current.close()
         install_signal_cleanup()
         server: Server = ExternalServer(dsn) if dsn else EmbeddedServer().start()
         try:
-            _current = Sandbox(server)
+            _open[dsn] = Sandbox(server)
         except BaseException:
             server.stop()
             raise
-        _current_dsn = dsn
-        atexit.register(close_sandbox)
-        return _current
+        if len(_open) == 1:
+            atexit.register(close_sandbox)
+        return _open[dsn]
 
 
 def _server_alive(sandbox: Sandbox) -> bool:
@@ -215,10 +219,11 @@ def _server_alive(sandbox: Sandbox) -> bool:
     return alive() if alive else True
 
 
-def close_sandbox() -> None:
-    """Close the process's sandbox if one is open."""
-    global _current
+def close_sandbox(dsn: str | None | type(...) = ...) -> None:
+    """Close the sandbox for `dsn`, or every open sandbox when no argument is given."""
     with _guard:
-        if _current is not None:
-            _current.close()
-            _current = None
+        keys = list(_open) if dsn is ... else [dsn]
+        for key in keys:
+            sandbox = _open.pop(key, None)
+            if sandbox is not None:
+                sandbox.close()

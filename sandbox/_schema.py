@@ -35,12 +35,27 @@ def roles_needed(text: str, file: str) -> set[str]:
     return named - created
 
 
-def privileged_hook(sandbox: Sandbox, dbname: str):
-    """The per-statement hook that lets allow-listed untrusted extensions be created or dropped."""
-    def hook(statement: str) -> bool:
+def privileged_hook(sandbox: Sandbox, dbname: str, *, schema: bool = False):
+    """The per-statement hook for what the migrator may not run itself.
+
+    Allow-listed untrusted extensions are created or dropped by the administrator. While a
+    schema loads (the user's own dump, not model output), ownership changes to ordinary roles
+    are made by the administrator too, and ownership by a superuser is not copied: the
+    migrator keeps such objects, or it could never alter them. Returns a note, or None when
+    the statement is the migrator's to run.
+    """
+    def hook(statement: str) -> str | None:
         info = classify(statement)
         names = (info.extension,) if info.extension else info.dropped_extensions
-        return sandbox.run_privileged_extension(dbname, statement, names)
+        if sandbox.run_privileged_extension(dbname, statement, names):
+            return "run by the sandbox administrator (allow-listed extension)"
+        if schema and info.owner_change_to:
+            if sandbox.is_privileged_role(info.owner_change_to):
+                return f"ownership by superuser {info.owner_change_to} not copied: the migrator keeps it"
+            with sandbox.admin(dbname) as conn:
+                conn.execute(statement.encode())
+            return "ownership change made by the sandbox administrator"
+        return None
     return hook
 
 
@@ -55,7 +70,7 @@ def load_schema(sandbox: Sandbox, text: str, file: str, path: Path | None = None
     try:
         with sandbox.connect(db) as conn:
             run = run_script(conn, text, file, phase="schema", existing={}, path=path,
-                             variables=variables, privileged=privileged_hook(sandbox, db))
+                             variables=variables, privileged=privileged_hook(sandbox, db, schema=True))
     except BaseException:
         sandbox.drop_database(db)
         raise

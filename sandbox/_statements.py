@@ -23,6 +23,7 @@ class StatementInfo:
     no_block: bool = False                    # PostgreSQL refuses it inside BEGIN ... COMMIT
     extension: str | None = None              # CREATE EXTENSION name
     dropped_extensions: tuple[str, ...] = ()  # DROP EXTENSION names
+    owner_change_to: str | None = None        # ALTER ... OWNER TO role, and nothing else
     roles_named: frozenset[str] = field(default_factory=frozenset)
     roles_created: frozenset[str] = field(default_factory=frozenset)
 
@@ -56,6 +57,15 @@ def _no_block(stmt: ast.Node) -> bool:
     return False
 
 
+def _owner_change(stmt: ast.Node) -> str | None:
+    if isinstance(stmt, ast.AlterOwnerStmt):
+        return stmt.newowner.rolename
+    if isinstance(stmt, ast.AlterTableStmt) and stmt.cmds and \
+            all(c.subtype.name == "AT_ChangeOwner" for c in stmt.cmds):
+        return stmt.cmds[0].newowner.rolename
+    return None
+
+
 @lru_cache(maxsize=4096)
 def classify(sql: str) -> StatementInfo:
     """Facts about one statement; `parsed=False` when PostgreSQL's grammar rejects it."""
@@ -77,6 +87,7 @@ def classify(sql: str) -> StatementInfo:
         extension=stmt.extname if isinstance(stmt, ast.CreateExtensionStmt) else None,
         dropped_extensions=tuple(o.sval for o in stmt.objects or () if isinstance(o, ast.String))
         if isinstance(stmt, ast.DropStmt) and stmt.removeType.name == "OBJECT_EXTENSION" else (),
+        owner_change_to=_owner_change(stmt),
         roles_named=frozenset(roles.names - {"public"}),
         roles_created=frozenset(created),
     )

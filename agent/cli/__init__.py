@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from dbagent.cli.dryrun import dryrun
@@ -24,19 +23,10 @@ def _root() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: exit codes 0 verified, 1 not verified, 2 bad input, 3 infrastructure."""
     try:
-        code = app(args=argv, prog_name="dbagent", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        code = 2
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        sys.stderr.write("dbagent: interrupted\n")
-        code = 130
+        app(args=argv, prog_name="dbagent")  # standalone: usage errors exit 2, commands raise Exit
     except Exception as exc:  # a bug: one line, the traceback only on request
         if os.environ.get("DBAGENT_DEBUG"):
             raise
         sys.stderr.write(f"dbagent: internal error: {exc.__class__.__name__}: {exc} "
                          "(set DBAGENT_DEBUG=1 for the traceback)\n")
-        code = 3
-    sys.exit(code if isinstance(code, int) else 0)
+        sys.exit(3)

@@ -29,6 +29,8 @@ def handles_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except DbagentError as exc:
             raise fail(str(exc), exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", 130) from None
     return wrapper
 
 

@@ -1,0 +1,126 @@
+"""Server lifecycle: signals, a second server by DSN, a read-only source, pg_dump output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import psutil
+import pytest
+
+from dbagent import dry_run
+from dbagent.errors import SourceDsnError
+from dbagent.sandbox import ReadOnlySource, load_schema
+from dbagent.sandbox._server import EmbeddedServer
+
+from conftest import FIXTURES, ROOT
+
+
+def _postgres_under(path) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name", "cmdline"])
+            if p.info["name"] == "postgres" and str(path) in " ".join(p.info["cmdline"] or [])]
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_during_a_run_leaves_no_server_and_no_directory(tmp_path, signum, code):
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    up = tmp_path / "up.sql"
+    up.write_text("CREATE TABLE public.t (id int);\nSELECT pg_sleep(60);\n")
+    proc = subprocess.Popen([sys.executable, "-c", "from dbagent.cli import main; main()", "dryrun", str(up)],
+                            env=dict(os.environ, TMPDIR=str(tmpdir)), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # wait until the migration is inside pg_sleep
+        busy = [p for p in psutil.process_iter(["name", "cmdline"])
+                if p.info["name"] == "postgres" and "SELECT" in " ".join(p.info["cmdline"] or [])]
+        if list(tmpdir.iterdir()) and _postgres_under(tmpdir) and busy:
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert list(tmpdir.iterdir()) == []
+    assert _postgres_under(tmpdir) == []
+
+
+@pytest.fixture(scope="module")
+def second_server():
+    server = EmbeddedServer().start()
+    yield server
+    server.stop()
+
+
+def test_sandbox_dsn_uses_a_separate_server_and_cleans_up(second_server, write):
+    dsn = second_server.conninfo()
+    up = write("up.sql", "CREATE TABLE public.t (id int);\n")
+    down = write("down.sql", "DROP TABLE public.t;\n")
+    schema = write("schema.sql", "CREATE TABLE public.base (id int);\nGRANT SELECT ON public.base TO dsn_reader;\n")
+    result = dry_run([up], rollback=[down], schema=schema, sandbox_dsn=dsn)
+    assert result.status == "verified" and result.dry_run.server.startswith("external PostgreSQL 18")
+    from dbagent.sandbox import close_sandbox
+    close_sandbox(dsn)
+    with psycopg.connect(dsn) as conn:
+        dbs = [r[0] for r in conn.execute("select datname from pg_database where datname like 'dbagent%'")]
+        roles = [r[0] for r in conn.execute("select rolname from pg_roles where rolname like 'dbagent%' "
+                                            "or rolname = 'dsn_reader'")]
+    assert dbs == [] and roles == []
+    assert second_server.alive()  # an external server is the user's: never stopped
+
+
+def _source_db(sandbox, schema_file) -> str:
+    template = load_schema(sandbox, schema_file.read_text(), str(schema_file))
+    name = sandbox.create_database("source", template)
+    return name
+
+
+def test_read_only_source_refuses_writes_and_dumps_a_loadable_schema(sandbox, write):
+    source_db = _source_db(sandbox, FIXTURES / "schemas" / "supplier-products-rls.sql")
+    dsn = sandbox.server.conninfo(source_db)
+    source = ReadOnlySource(dsn)
+    with source.connect() as conn:
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("CREATE TABLE public.written (id int)")
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("UPDATE public.tenants SET name = name")
+    dump = source.dump_schema()
+    assert "\\restrict" in dump and "CREATE TABLE public.tenants" in dump
+    up = write("up.sql", "ALTER TABLE public.tenants ADD COLUMN note text;\n")
+    down = write("down.sql", "ALTER TABLE public.tenants DROP COLUMN note;\n")
+    result = dry_run([up], rollback=[down], schema_from_dsn=dsn)
+    assert result.status == "verified", result.failure
+    assert source.table_sizes()["public.tenants"][1] > 0
+    sandbox.drop_database(source_db)
+
+
+def test_pg_dump_file_with_owners_and_unknown_roles_loads(sandbox, write):
+    source_db = _source_db(sandbox, FIXTURES / "schemas" / "product-search-perf.sql")
+    with sandbox.admin(source_db) as conn:
+        conn.execute("create role legacy_owner nologin")
+        conn.execute("alter table public.products owner to legacy_owner")
+        conn.execute("create role reporting nologin")
+        conn.execute("grant select on public.products to reporting")
+    dump = ReadOnlySource(sandbox.server.conninfo(source_db)).dump_schema()
+    sandbox.drop_database(source_db)
+    with sandbox.admin() as conn:
+        conn.execute("drop owned by legacy_owner, reporting")
+        conn.execute("drop role legacy_owner")
+        conn.execute("drop role reporting")
+    schema = write("dump.sql", dump)
+    up = write("up.sql", "ALTER TABLE public.products ADD COLUMN note text;\n")
+    result = dry_run([up], schema=schema)
+    assert result.status == "verified", result.failure
+    with sandbox.admin() as conn:
+        login = conn.execute("select rolcanlogin from pg_roles where rolname = 'reporting'").fetchone()
+    assert login == (False,)
+
+
+def test_unreachable_source_dsn_is_a_user_error():
+    with pytest.raises(SourceDsnError, match="source DSN unreachable"):
+        ReadOnlySource("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2")
