@@ -52,6 +52,8 @@ class Sandbox:
         self._databases: set[str] = set()
         self._roles_created: set[str] = set()
         self.templates: dict[str, str] = {}
+        self._spares: dict[str, list[str]] = {}       # template -> clones made ahead of need
+        self._refills: list[threading.Thread] = []
         token = secrets.token_hex(4)
         external = isinstance(server, ExternalServer)
         self.migrator = f"dbagent_migrator_{token}" if external else "dbagent_migrator"
@@ -143,10 +145,35 @@ class Sandbox:
         with self._lock:
             self._databases.discard(name)
 
+    def take_clone(self, template: str) -> str:
+        """A fresh, never-used copy of `template`. Copying takes ~0.1 s, so one spare copy is
+        kept ready per template: an attempt takes it and a background thread makes the next."""
+        with self._lock:
+            spares = self._spares.setdefault(template, [])
+            name = spares.pop() if spares else None
+        if name is None:
+            name = self.create_database("run", template)
+        refill = threading.Thread(target=self._refill, args=(template,), daemon=True)
+        with self._lock:
+            self._refills = [t for t in self._refills if t.is_alive()] + [refill]
+        refill.start()
+        return name
+
+    def _refill(self, template: str) -> None:
+        try:
+            with self._lock:
+                if self._spares.get(template):
+                    return
+            name = self.create_database("run", template)
+        except (SandboxError, psycopg.Error):
+            return  # the next attempt makes its own copy
+        with self._lock:
+            self._spares.setdefault(template, []).append(name)
+
     @contextmanager
     def clone(self, template: str) -> Iterator[str]:
         """A fresh copy of a template database, dropped afterwards."""
-        name = self.create_database("run", template)
+        name = self.take_clone(template)
         try:
             yield name
         finally:
@@ -169,6 +196,8 @@ class Sandbox:
 
     def close(self) -> None:
         """Drop every scratch database and role this sandbox made, then stop an embedded server."""
+        for thread in list(self._refills):
+            thread.join(timeout=10)
         try:
             if self.server.kind == "external" or getattr(self.server, "alive", lambda: False)():
                 with self.admin() as conn:
@@ -181,6 +210,7 @@ class Sandbox:
             pass  # best effort: the embedded server's directory goes away below regardless
         finally:
             self._databases.clear()
+            self._spares.clear()
             self.server.stop()
 
 

@@ -57,7 +57,7 @@ class StepFailed(Exception):
 
 def clone(run: DryRun) -> str:
     """Create a fresh database from the schema template."""
-    run.db = run.sandbox.create_database("run", run.template)
+    run.db = run.sandbox.take_clone(run.template)
     return run.db
 
 
