@@ -28,8 +28,6 @@ def read_text_file(path: str | Path, what: str = "file", *, max_bytes: int = DEF
         raise InputFileError(f"{what} {p}: permission denied") from None
     except OSError as exc:
         raise InputFileError(f"{what} {p}: cannot read ({exc.strerror})") from None
-    if not data.strip():
-        raise InputFileError(f"{what} {p}: file is empty")
     if b"\x00" in data:
         raise InputFileError(f"{what} {p}: binary content (NUL bytes), expected UTF-8 text")
     try:
@@ -37,4 +35,7 @@ def read_text_file(path: str | Path, what: str = "file", *, max_bytes: int = DEF
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputFileError(f"{what} {p}: not valid UTF-8 (line {line}, byte {exc.start})") from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise InputFileError(f"{what} {p}: file is empty")
+    return text

@@ -9,6 +9,7 @@ PostgreSQL refuses inside a block (CONCURRENTLY, VACUUM, ...) run bare, as psql 
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,41 @@ select c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname)
 """
 
 
+class _LockSampler:
+    """Polls pg_locks from a second session while a bare statement runs.
+
+    CONCURRENTLY builds and VACUUM run in transactions of their own, which end before any
+    query on the migrator's session could look; sampling is the only view of their locks.
+    """
+
+    def __init__(self, monitor: Callable[[], psycopg.Connection], pid: int, oids: list[int]) -> None:
+        self.monitor, self.pid, self.oids = monitor, pid, oids
+        self.seen: set[tuple[int, str]] = set()
+        self._done = threading.Event()
+        self._polling = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        query = _LOCKS.replace("pg_catalog.pg_backend_pid()", "%s")
+        try:
+            while not self._done.is_set():
+                self.seen.update(self._conn.execute(query, [self.pid, self.oids]).fetchall())
+                self._polling.set()
+        except Exception:  # noqa: BLE001 - evidence is best effort; the statement's outcome is not
+            pass
+
+    def __enter__(self) -> "_LockSampler":
+        self._conn = self.monitor()  # connected before the statement starts, not during it
+        self._thread.start()
+        self._polling.wait(timeout=1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+        self._conn.close()
+
+
 def pre_existing_relations(conn: psycopg.Connection) -> dict[int, str]:
     """OID -> qualified name of every user relation now in the database."""
     return dict(conn.execute(_PRE_EXISTING).fetchall())
@@ -58,11 +94,13 @@ class ScriptRun:
 
 class _Runner:
     def __init__(self, conn: psycopg.Connection, phase: str, existing: dict[int, str],
-                 run: ScriptRun, privileged: Callable[[str], str | None] | None) -> None:
+                 run: ScriptRun, privileged: Callable[[str], str | None] | None,
+                 monitor: Callable[[], psycopg.Connection] | None) -> None:
         self.conn, self.phase, self.existing, self.run = conn, phase, existing, run
         self.oids = list(existing)
         self.filenodes = dict(conn.execute(_FILENODES, [self.oids]).fetchall()) if self.oids else {}
         self.privileged = privileged
+        self.monitor = monitor
         self.notices: list[str] = []
         conn.add_notice_handler(lambda d: self.notices.append(d.message_primary or ""))
 
@@ -75,8 +113,9 @@ class _Runner:
         status = self.conn.info.transaction_status
         wrap = status == TransactionStatus.IDLE and not info.transaction_control and not cannot_run_in_block(info)
         out.in_transaction = status == TransactionStatus.INTRANS or wrap
-        if not out.in_transaction and not info.transaction_control:
-            out.lock_capture = "none"
+        sample = not out.in_transaction and not info.transaction_control
+        if sample:
+            out.lock_capture = "sampled" if self.monitor and self.oids else "none"
         started = time.perf_counter()
         result = None
         try:
@@ -86,7 +125,13 @@ class _Runner:
             else:
                 if wrap:
                     self.conn.execute("BEGIN")
-                cur = self.conn.execute(unit.sql.encode())
+                if sample and out.lock_capture == "sampled":
+                    with _LockSampler(self.monitor, self.conn.info.backend_pid, self.oids) as sampler:
+                        cur = self.conn.execute(unit.sql.encode())
+                    out.locks = [LockTaken(relation=rel, mode=mode) for rel, mode in
+                                 sorted({(self.existing[oid], mode) for oid, mode in sampler.seen})]
+                else:
+                    cur = self.conn.execute(unit.sql.encode())
                 if cur.description is not None:
                     result = ([c.name for c in cur.description], cur.fetchall())
                 if out.in_transaction and self.oids and \
@@ -134,10 +179,11 @@ class _Runner:
 def run_script(conn: psycopg.Connection, text: str, file: str, *, phase: str,
                existing: dict[int, str], path: Path | None = None,
                variables: dict[str, str] | None = None,
-               privileged: Callable[[str], str | None] | None = None) -> ScriptRun:
+               privileged: Callable[[str], str | None] | None = None,
+               monitor: Callable[[], psycopg.Connection] | None = None) -> ScriptRun:
     """Interpret `text` as a psql script on `conn`; stop at the first failure, as ON_ERROR_STOP does."""
     run = ScriptRun()
-    runner = _Runner(conn, phase, existing, run, privileged)
+    runner = _Runner(conn, phase, existing, run, privileged, monitor)
     interp = PsqlInterpreter(runner, variables, include_root=path.parent if path else None)
     try:
         interp.run(text, file, path)

@@ -74,7 +74,8 @@ def _apply(run: DryRun, scripts: list[Script], phase: str) -> str:
         with run.sandbox.connect(run.db) as conn:
             outcome = run_script(conn, script.text, script.name, phase=phase, existing=run.existing,
                                  path=script.path, variables=run.variables,
-                                 privileged=privileged_hook(run.sandbox, run.db))
+                                 privileged=privileged_hook(run.sandbox, run.db),
+                                 monitor=lambda: run.sandbox.admin(run.db))
         run.result.statements += outcome.outcomes
         run.result.output += outcome.output
         if not outcome.ok:
