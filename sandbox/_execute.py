@@ -184,7 +184,14 @@ def run_script(conn: psycopg.Connection, text: str, file: str, *, phase: str,
     """Interpret `text` as a psql script on `conn`; stop at the first failure, as ON_ERROR_STOP does."""
     run = ScriptRun()
     runner = _Runner(conn, phase, existing, run, privileged, monitor)
-    interp = PsqlInterpreter(runner, variables, include_root=path.parent if path else None)
+
+    def on_meta(ev) -> None:
+        run.outcomes.append(StatementOutcome(phase=phase, file=ev.location.file, line=ev.location.line,
+                                             column=ev.location.column, kind="meta", statement=ev.command,
+                                             status="ok" if ev.status == "ok" else "ignored",
+                                             message=ev.message or None, lock_capture="none"))
+
+    interp = PsqlInterpreter(runner, variables, include_root=path.parent if path else None, on_meta=on_meta)
     try:
         interp.run(text, file, path)
     except StopScript:
@@ -196,12 +203,6 @@ def run_script(conn: psycopg.Connection, text: str, file: str, *, phase: str,
                                              statement=_squash(str(exc)), status=status, message=str(exc)))
         run.ok = False
         run.failure = f"{exc.location.file}:{exc.location.line}: {exc}"
-    for ev in interp.events:
-        run.outcomes.append(StatementOutcome(phase=phase, file=ev.location.file, line=ev.location.line,
-                                             column=ev.location.column, kind="meta", statement=ev.command,
-                                             status="ok" if ev.status == "ok" else "ignored",
-                                             message=ev.message or None, lock_capture="none"))
-    run.outcomes.sort(key=lambda o: (o.file != file, o.file, o.line, o.column))
     run.output = interp.output
     if run.ok and conn.info.transaction_status != TransactionStatus.IDLE:
         conn.execute("ROLLBACK")

@@ -116,19 +116,18 @@ class MetaEvent:
     message: str = ""
 
 
-Runner = Callable[[SqlUnit, LineIndex], list[tuple] | None]
-Columns = Callable[[], list[str]]
+SqlRunner = Callable[[SqlUnit, LineIndex], "tuple[list[str], list[tuple]] | None"]
 
 
 class PsqlInterpreter:
     """Runs psql scripts: SQL goes to `run_sql`; meta-commands are interpreted or refused."""
 
-    def __init__(self, run_sql: Callable[[SqlUnit, LineIndex], tuple[list[str], list[tuple]] | None],
-                 variables: dict[str, str] | None = None, include_root: Path | None = None) -> None:
+    def __init__(self, run_sql: SqlRunner, variables: dict[str, str] | None = None,
+                 include_root: Path | None = None, on_meta: Callable[[MetaEvent], None] | None = None) -> None:
         self.run_sql = run_sql
         self.vars: dict[str, str] = dict(variables or {})
         self.include_root = include_root.resolve() if include_root else None
-        self.events: list[MetaEvent] = []
+        self.on_meta = on_meta or (lambda event: None)
         self.output: list[str] = []
         self._depth = 0
         self._quit = False
@@ -144,10 +143,13 @@ class PsqlInterpreter:
         finally:
             self._depth -= 1
 
-    def resolve_include(self, target: str, relative_to: Path | None, where: Location) -> Path:
-        base = relative_to.parent if relative_to else Path.cwd()
+    def resolve_include(self, target: str, current: Path | None, relative: bool, where: Location) -> Path:
+        """\\i resolves against the working directory and \\ir against the current file, as in
+        psql; either way the file must lie below the top-level script's directory, so a script
+        cannot read the user's other files (secrets) into the sandbox or its error messages."""
+        base = current.parent if relative and current else Path.cwd()
         candidate = (base / target).resolve()
-        root = self.include_root or (relative_to.parent.resolve() if relative_to else None)
+        root = self.include_root or (current.parent.resolve() if current else None)
         if root is None or not candidate.is_relative_to(root):
             raise ScriptError(f"include {target!r} is outside the script's directory: refused",
                               where, "refused")
@@ -234,8 +236,7 @@ class _Script:
             raise ScriptError("\\if without matching \\endif at end of file", self.loc(len(t)))
 
     def _escape_string(self) -> bool:
-        prev = "".join(self.buf[-1:])
-        return prev[-1:] in ("E", "e") and (len(prev) == 1)
+        return self.buf[-1:] in (["E"], ["e"])  # E'...' : identifiers are emitted whole
 
     def _quote_end(self, start: int, q: str, backslash: bool) -> int:
         t, p = self.text, start + 1
@@ -331,7 +332,7 @@ class _Script:
         if handler is not None:
             return handler(args, where)
         if name in IGNORED:
-            self.i.events.append(MetaEvent(f"\\{name}", where, "ignored",
+            self.i.on_meta(MetaEvent(f"\\{name}", where, "ignored",
                                            "no effect on the database in the sandbox"))
             if name == "q":
                 self.i._quit = True
@@ -410,30 +411,29 @@ class _Script:
     def _cmd_set(self, args: list[str], where: Location) -> None:
         if args:
             self.i.vars[args[0]] = "".join(args[1:])
-        self.i.events.append(MetaEvent("\\set", where, "ok"))
+        self.i.on_meta(MetaEvent("\\set", where, "ok"))
 
     def _cmd_unset(self, args: list[str], where: Location) -> None:
         for name in args:
             self.i.vars.pop(name, None)
-        self.i.events.append(MetaEvent("\\unset", where, "ok"))
+        self.i.on_meta(MetaEvent("\\unset", where, "ok"))
 
     def _cmd_echo(self, args: list[str], where: Location) -> None:
         text = " ".join(args[1:] if args[:1] == ["-n"] else args)
         self.i.output.append(text)
-        self.i.events.append(MetaEvent("\\echo", where, "ok", text))
+        self.i.on_meta(MetaEvent("\\echo", where, "ok", text))
 
     _cmd_qecho = _cmd_warn = _cmd_echo
 
     def _cmd_i(self, args: list[str], where: Location, relative: bool = False) -> None:
         if not args:
             raise ScriptError("\\i needs a file name", where)
-        anchor = self.path if relative else (self.path or None)
-        target = self.i.resolve_include(args[0], anchor, where)
+        target = self.i.resolve_include(args[0], self.path, relative, where)
         try:
             text = target.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ScriptError(f"cannot include {args[0]}: {exc.__class__.__name__}", where) from None
-        self.i.events.append(MetaEvent("\\i", where, "ok", args[0]))
+        self.i.on_meta(MetaEvent("\\i", where, "ok", args[0]))
         self.i.run(text, str(target), target)
 
     _cmd_include = _cmd_i

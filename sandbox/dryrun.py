@@ -147,7 +147,7 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
             variables: dict[str, str] | None = None) -> DryRunResult:
     """Load `schema` (cached), then run STEPS on a fresh clone; the clone is dropped afterwards."""
     result = DryRunResult(passed=False, server=sandbox.description,
-                          files=[SqlFile(path=s.name, role=s.role if s.role != "down" else "down", sha256=s.sha256)
+                          files=[SqlFile(path=s.name, role=s.role, sha256=s.sha256)
                                  for s in [*up, *down]])
     started = time.perf_counter()
     template = load_schema(sandbox, schema.text, schema.name, schema.path, variables)
