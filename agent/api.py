@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Sequence
@@ -9,7 +10,7 @@ from typing import Sequence
 from dbagent.errors import UserError
 from dbagent.inputs import read_text_file
 from dbagent.result import Result
-from dbagent.sandbox import ReadOnlySource, Script, get_sandbox
+from dbagent.sandbox import Limits, ReadOnlySource, Script, get_sandbox
 from dbagent.sandbox import dry_run as _sandbox_dry_run
 
 PathLike = str | Path
@@ -33,9 +34,17 @@ def _scripts(paths: Sequence[PathLike], role: str) -> list[Script]:
     return [Script(str(p), read_text_file(p, what), Path(p).resolve(), role) for p in paths]
 
 
+def _duration(value: str, what: str) -> str:
+    """A PostgreSQL duration such as 500ms, 30s, 2min; checked here so it cannot inject options."""
+    if not re.fullmatch(r"\d+(ms|s|min|h)?", value.strip()):
+        raise UserError(f"{what} {value!r} is not a duration like 500ms, 30s or 2min")
+    return value.strip()
+
+
 def dry_run(migrations: Sequence[PathLike], *, rollback: Sequence[PathLike] = (),
             schema: PathLike | None = None, schema_from_dsn: str | None = None,
-            sandbox_dsn: str | None = None, variables: dict[str, str] | None = None) -> Result:
+            sandbox_dsn: str | None = None, variables: dict[str, str] | None = None,
+            statement_timeout: str = Limits.statement_timeout, lock_timeout: str = Limits.lock_timeout) -> Result:
     """Apply `migrations` (then `rollback`, then the migrations again) to a clone of `schema`.
 
     Raises UserError for unusable input, SandboxError when the sandbox cannot run.
@@ -48,7 +57,9 @@ def dry_run(migrations: Sequence[PathLike], *, rollback: Sequence[PathLike] = ()
     sandbox = get_sandbox(sandbox_dsn)
     timings = {"sandbox_start": round((time.perf_counter() - started) * 1000, 2)}
     started = time.perf_counter()
-    evidence = _sandbox_dry_run(sandbox, schema_script, up, down, variables)
+    limits = Limits(statement_timeout=_duration(statement_timeout, "statement timeout"),
+                    lock_timeout=_duration(lock_timeout, "lock timeout"))
+    evidence = _sandbox_dry_run(sandbox, schema_script, up, down, variables, limits)
     timings["dry_run"] = round((time.perf_counter() - started) * 1000, 2)
     return Result(command="dryrun", status="verified" if evidence.passed else "failed",
                   failure=evidence.failure, files=evidence.files, dry_run=evidence, timings_ms=timings)

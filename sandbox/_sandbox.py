@@ -74,11 +74,12 @@ class Sandbox:
         except psycopg.OperationalError as exc:
             raise SandboxError(f"sandbox unreachable: {str(exc).strip().splitlines()[0]}") from None
 
-    def connect(self, dbname: str) -> psycopg.Connection:
-        """A connection as the migrator, with the sandbox limits set."""
+    def connect(self, dbname: str, limits: Limits | None = None) -> psycopg.Connection:
+        """A connection as the migrator, with `limits` (default: the sandbox's) set."""
         extra = {"password": self._password} if self._password else {}
+        options = (limits or self.limits).options()
         try:
-            return psycopg.connect(self.server.conninfo(dbname, user=self.migrator, options=self.limits.options(),
+            return psycopg.connect(self.server.conninfo(dbname, user=self.migrator, options=options,
                                                         **extra), autocommit=True, connect_timeout=10)
         except psycopg.OperationalError as exc:
             raise SandboxError(f"sandbox unreachable: {str(exc).strip().splitlines()[0]}") from None

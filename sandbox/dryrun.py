@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dbagent.sandbox._catalog import Snapshot, diff, snapshot
 from dbagent.sandbox._execute import pre_existing_relations, run_script
-from dbagent.sandbox._sandbox import Sandbox
+from dbagent.sandbox._sandbox import Limits, Sandbox
 from dbagent.sandbox._schema import load_schema, privileged_hook
 from dbagent.sandbox.models import DryRunResult, RollbackProof, SqlFile, StepOutcome
 
@@ -45,6 +45,7 @@ class DryRun:
     down: list[Script]
     variables: dict[str, str]
     result: DryRunResult
+    limits: Limits | None = None
     db: str | None = None
     existing: dict[int, str] = field(default_factory=dict)
     before: Snapshot | None = None
@@ -71,7 +72,7 @@ def snapshot_before(run: DryRun) -> str:
 
 def _apply(run: DryRun, scripts: list[Script], phase: str) -> str:
     for script in scripts:
-        with run.sandbox.connect(run.db) as conn:
+        with run.sandbox.connect(run.db, run.limits) as conn:
             outcome = run_script(conn, script.text, script.name, phase=phase, existing=run.existing,
                                  path=script.path, variables=run.variables,
                                  privileged=privileged_hook(run.sandbox, run.db),
@@ -144,7 +145,7 @@ STEPS = (clone, snapshot_before, apply_up, snapshot_after, apply_down, prove_rol
 
 
 def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Script] = (),
-            variables: dict[str, str] | None = None) -> DryRunResult:
+            variables: dict[str, str] | None = None, limits: Limits | None = None) -> DryRunResult:
     """Load `schema` (cached), then run STEPS on a fresh clone; the clone is dropped afterwards."""
     result = DryRunResult(passed=False, server=sandbox.description,
                           files=[SqlFile(path=s.name, role=s.role, sha256=s.sha256)
@@ -153,7 +154,7 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
     template = load_schema(sandbox, schema.text, schema.name, schema.path, variables)
     result.steps.append(StepOutcome(name="load_schema", status="ok",
                                     duration_ms=round((time.perf_counter() - started) * 1000, 2)))
-    run = DryRun(sandbox, template, list(up), list(down), dict(variables or {}), result)
+    run = DryRun(sandbox, template, list(up), list(down), dict(variables or {}), result, limits=limits)
     try:
         for step in STEPS:
             if result.failure is not None:

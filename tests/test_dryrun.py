@@ -146,3 +146,35 @@ def test_json_output_is_exactly_one_document(sandbox):
                                       "--json"])
     document = json.loads(result.stdout)
     assert document["command"] == "dryrun" and document["status"] == "verified"
+
+
+def test_statement_timeout_is_enforced_and_configurable(write, sandbox):
+    slow = write("slow.sql", "SELECT pg_sleep(2);\n")
+    result = dry_run([slow], statement_timeout="200ms")
+    assert result.dry_run.statements[0].sqlstate == "57014"
+    assert "statement timeout" in result.dry_run.statements[0].message
+
+
+def test_lock_timeout_is_enforced(write, sandbox):
+    schema = write("schema.sql", SCHEMA + "\n-- lock timeout case\n")
+    up = write("up.sql", "ALTER TABLE public.events ADD COLUMN note text;\n")
+    from dbagent.sandbox import load_schema
+    template = load_schema(sandbox, schema.read_text(), str(schema))
+    sandbox.drop_database(sandbox.take_clone(template))  # and a spare copy is made for the next run
+    for thread in sandbox._refills:
+        thread.join()
+    spare = sandbox._spares[template][0]  # the clone the next run takes: hold a conflicting lock in it
+    holder = sandbox.admin(spare)
+    holder.execute("BEGIN")
+    holder.execute("LOCK TABLE public.events IN ACCESS SHARE MODE")
+    result = dry_run([up], schema=schema, lock_timeout="100ms")
+    holder.close()  # already terminated: the run drops its clone WITH (FORCE)
+    assert result.dry_run.statements[0].sqlstate == "55P03"
+    assert "lock timeout" in result.dry_run.statements[0].message
+
+
+def test_bad_duration_is_a_user_error(write):
+    import pytest
+    from dbagent.errors import UserError
+    with pytest.raises(UserError, match="not a duration"):
+        dry_run([write("up.sql", "SELECT 1;\n")], statement_timeout="1s -c fsync=on")

@@ -57,9 +57,12 @@ def dryrun(
     schema_from_dsn: Annotated[Optional[str], typer.Option(help="Dump the starting schema from this database, read-only.")] = None,
     sandbox_dsn_opt: Annotated[Optional[str], typer.Option("--sandbox-dsn", help=SANDBOX_DSN_HELP)] = None,
     variable: Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE.")] = None,
+    statement_timeout: Annotated[str, typer.Option(help="statement_timeout for every statement run.")] = "30s",
+    lock_timeout: Annotated[str, typer.Option(help="lock_timeout for every statement run.")] = "5s",
     json: Annotated[bool, typer.Option("--json", help="Print only the Result as JSON on stdout.")] = False,
 ) -> None:
     """Dry-run migrations in a throwaway PostgreSQL: per-statement evidence, catalog diff, rollback proof."""
     result = api.dry_run(migrations, rollback=rollback or [], schema=schema, schema_from_dsn=schema_from_dsn,
-                         sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), variables=parse_variables(variable))
+                         sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), variables=parse_variables(variable),
+                         statement_timeout=statement_timeout, lock_timeout=lock_timeout)
     emit(result, json, _render)
