@@ -112,7 +112,9 @@ class Sandbox:
                     self._roles_created.add(name)
                 elif row[0]:
                     continue  # never hand a superuser or BYPASSRLS role to the migrator
-                conn.execute(sql.SQL("grant {} to {} with admin option, inherit true, set true")
+                # INHERIT/SET options exist from PostgreSQL 16; before, membership implies both
+                options = ", inherit true, set true" if self.version >= 160000 else ""
+                conn.execute(sql.SQL("grant {} to {} with admin option" + options)
                              .format(sql.Identifier(name), sql.Identifier(self.migrator)))
 
     def is_privileged_role(self, name: str) -> bool:
@@ -126,7 +128,8 @@ class Sandbox:
         name = f"dbagent_{purpose}_{secrets.token_hex(6)}"
         query = sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(self.migrator))
         if template:
-            query = sql.SQL("{} template {} strategy file_copy").format(query, sql.Identifier(template))
+            strategy = " strategy file_copy" if self.version >= 150000 else ""  # STRATEGY is new in 15
+            query = sql.SQL("{} template {}" + strategy).format(query, sql.Identifier(template))
         with self._lock:
             self._databases.add(name)
         with self.admin() as conn:
