@@ -25,7 +25,7 @@ from dbagent.sandbox.models import LockTaken, StatementOutcome
 _LOCKS = """
 select l.relation::oid, l.mode
   from pg_catalog.pg_locks l
- where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation' and l.granted
+ where l.pid = %s and l.locktype = 'relation' and l.granted
    and l.relation = any(%s)
 """
 _FILENODES = "select c.oid, pg_catalog.pg_relation_filenode(c.oid) from pg_catalog.pg_class c where c.oid = any(%s)"
@@ -52,10 +52,9 @@ class _LockSampler:
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
     def _poll(self) -> None:
-        query = _LOCKS.replace("pg_catalog.pg_backend_pid()", "%s")
         try:
             while not self._done.is_set():
-                self.seen.update(self._conn.execute(query, [self.pid, self.oids]).fetchall())
+                self.seen.update(self._conn.execute(_LOCKS, [self.pid, self.oids]).fetchall())
                 self._polling.set()
         except Exception:  # noqa: BLE001 - evidence is best effort; the statement's outcome is not
             pass
@@ -155,7 +154,7 @@ class _Runner:
         return result
 
     def _evidence(self, out: StatementOutcome) -> None:
-        rows = self.conn.execute(_LOCKS, [self.oids]).fetchall()
+        rows = self.conn.execute(_LOCKS, [self.conn.info.backend_pid, self.oids]).fetchall()
         out.locks = [LockTaken(relation=rel, mode=mode)
                      for rel, mode in sorted({(self.existing[oid], mode) for oid, mode in rows})]
         nodes = dict(self.conn.execute(_FILENODES, [self.oids]).fetchall())

@@ -19,6 +19,8 @@ _IDENT_START = re.compile(r"[A-Za-z_\x80-\uffff]")
 _IDENT_CHARS = re.compile(r"[A-Za-z0-9_$\x80-\uffff]*")
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
 _VARNAME = re.compile(r"[A-Za-z0-9_]+")
+_META_NAME = re.compile(r"\\([A-Za-z_!?+]+|!)")
+_ARG_VARIABLE = re.compile(r":(['\"]?)([A-Za-z0-9_]+)\1")
 
 # Meta-commands that reach the host (programs, files, environment, terminal): never executed.
 DANGEROUS = {
@@ -169,6 +171,7 @@ class _Script:
     def _reset(self) -> None:
         self.buf: list[str] = []
         self.segments: list[tuple[int, int, int, bool]] = []
+        self.sent = 0                       # length of the statement text emitted so far
         self.start: int | None = None
         self.paren = 0
 
@@ -182,9 +185,9 @@ class _Script:
     def _emit(self, orig: int, piece: str, verbatim: bool = True) -> None:
         if self.start is None:
             self.start = orig
-        sent = sum(len(p) for p in self.buf)
         self.buf.append(piece)
-        self.segments.append((sent, orig, len(piece), verbatim))
+        self.segments.append((self.sent, orig, len(piece), verbatim))
+        self.sent += len(piece)
 
     # ------------------------------------------------------------------ lexing
     def run(self) -> None:
@@ -303,7 +306,7 @@ class _Script:
     # ------------------------------------------------------------------ meta-commands
     def _meta(self) -> None:
         t, start = self.text, self.pos
-        m = re.compile(r"\\([A-Za-z_!?+]+|!)").match(t, start)
+        m = _META_NAME.match(t, start)
         name = m.group(1) if m else t[start + 1:start + 2]
         end_line = t.find("\n", start)
         end_line = len(t) if end_line < 0 else end_line
@@ -368,7 +371,7 @@ class _Script:
                     else:
                         value.append(rest[q]); q += 1
                 p = q + 1
-            elif ch == ":" and (m := re.compile(r":(['\"]?)([A-Za-z0-9_]+)\1").match(rest, p)) \
+            elif ch == ":" and (m := _ARG_VARIABLE.match(rest, p)) \
                     and m.group(2) in self.i.vars:
                 v = self.i.vars[m.group(2)]
                 value.append({"'": "'" + v.replace("'", "''") + "'",

@@ -105,8 +105,7 @@ class Sandbox:
             for name in sorted(names):
                 if name in (self.migrator, "public", "current_user", "session_user", "current_role"):
                     continue
-                row = conn.execute("select rolsuper or rolbypassrls from pg_roles where rolname = %s",
-                                   [name]).fetchone()
+                row = _privileged(conn, name)
                 if row is None:
                     conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(name)))
                     self._roles_created.add(name)
@@ -120,7 +119,7 @@ class Sandbox:
     def is_privileged_role(self, name: str) -> bool:
         """True for roles the migrator must never act as: superuser or BYPASSRLS (or unknown)."""
         with self.admin() as conn:
-            row = conn.execute("select rolsuper or rolbypassrls from pg_roles where rolname = %s", [name]).fetchone()
+            row = _privileged(conn, name)
         return row is None or bool(row[0])
 
     # ------------------------------------------------------------------ databases
@@ -216,6 +215,11 @@ class Sandbox:
             self._databases.clear()
             self._spares.clear()
             self.server.stop()
+
+
+def _privileged(conn: psycopg.Connection, role: str) -> tuple[bool] | None:
+    """(superuser or BYPASSRLS,) for an existing role, None when there is no such role."""
+    return conn.execute("select rolsuper or rolbypassrls from pg_roles where rolname = %s", [role]).fetchone()
 
 
 def schema_key(text: str) -> str:
