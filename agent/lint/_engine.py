@@ -1,0 +1,171 @@
+"""The lint run as named steps: load the schema, check every file, finish, apply ignores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from dbagent.lint._ast import ParseError, embedded_sql, parse_one
+from dbagent.lint._catalog import Catalog, Replayer
+from dbagent.lint._rule import Context, FileState, Rule, Stmt
+from dbagent.lint._split import Ignore, Piece, Positions, split
+from dbagent.lint._tracking import track
+from dbagent.lint.models import Finding, LintConfig, SqlSource
+from dbagent.lint.rules.meta import IgnoreWithoutReason, ParseErrorRule, UnusedIgnore
+
+_MERGE_LOOKAHEAD = 30  # BEGIN ATOMIC bodies hold semicolons: a few pieces may form one statement
+
+
+@dataclass
+class Run:
+    """One lint run's inputs and what the steps have found so far."""
+
+    sources: list[SqlSource]
+    schema: str | None
+    config: LintConfig
+    rules: list[Rule]
+    ctx: Context | None = None
+    statements: int = 0
+    findings: list[tuple[Finding, list[Ignore]]] = field(default_factory=list)
+    ignores: dict[int, Ignore] = field(default_factory=dict)
+    spans: list[tuple[str, int, int, list[Ignore]]] = field(default_factory=list)  # file, lines, ignores
+
+    def add(self, findings, ignores: list[Ignore]) -> None:
+        self.findings.extend((f, ignores) for f in findings)
+
+
+def parsed(text: str) -> Iterator[tuple[object | None, Piece, str | None, int]]:
+    """(node, piece, error, error offset) per SQL statement; node None when the grammar rejects it.
+
+    psql meta-command lines are skipped here; the sandbox's psql interpreter runs them.
+    """
+    pieces, broken = split(text)
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        i += 1
+        if piece.meta:
+            continue
+        try:
+            nodes = parse_one(piece.text)
+        except ParseError as exc:
+            nodes, merged = _merge(text, pieces, i - 1)
+            if merged:
+                last = pieces[merged - 1]
+                piece = Piece(text[piece.offset:last.offset + len(last.text)], piece.offset,
+                              piece.line, piece.column, piece.ignores)
+                i = merged
+            else:
+                loc = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+                yield None, piece, str(exc.args[0]), piece.offset + max(0, min(loc, len(piece.text)))
+                continue
+        for node in nodes:
+            yield node, piece, None, 0
+    if broken:
+        yield None, Piece("", broken[0], 0, 0, []), ("cannot be tokenized from here: an unterminated "
+                                                       "quote, comment or dollar quote"), broken[0]
+
+
+def _merge(text: str, pieces: list[Piece], first: int) -> tuple[tuple, int]:
+    start = pieces[first].offset
+    for j in range(first + 1, min(len(pieces), first + _MERGE_LOOKAHEAD)):
+        if pieces[j].meta:
+            break
+        try:
+            nodes = parse_one(text[start:pieces[j].offset + len(pieces[j].text)])
+        except ParseError:
+            continue
+        return (nodes, j + 1) if len(nodes) == 1 else ((), 0)
+    return (), 0
+
+
+def build_catalog(schema: str | None, config: LintConfig) -> Catalog:
+    """The catalog described by schema DDL (pg_dump output or plain DDL)."""
+    catalog = Catalog()
+    replayer = Replayer(catalog, config.tenant_setting)
+    for node, *_ in parsed(schema or ""):
+        if node is not None:
+            replayer.apply(node)
+    return catalog
+
+
+# --- the steps ------------------------------------------------------------------------------
+
+def load_schema(run: Run) -> None:
+    """Replay the schema into the catalog; everything in it existed before the migration."""
+    run.ctx = Context.start(run.config, build_catalog(run.schema, run.config), run.sources)
+
+
+def check_statements(run: Run) -> None:
+    """Check each statement of each file in order, then apply it to the catalog."""
+    ctx = run.ctx
+    replayer = Replayer(ctx.catalog, run.config.tenant_setting)
+    nested_rules = [r for r in run.rules if r.nested]
+    parse_rule = next((r for r in run.rules if isinstance(r, ParseErrorRule)), None)
+    for source in run.sources:
+        ctx.file = FileState()
+        positions = Positions(source.text)
+        for node, piece, error, at in parsed(source.text):
+            for ig in piece.ignores:
+                ig.file = source.name
+                run.ignores[id(ig)] = ig
+            if node is None:
+                if parse_rule:
+                    run.add([parse_rule.at(source.name, *positions.at(at), error)], piece.ignores)
+                continue
+            run.statements += 1
+            run.spans.append((source.name, piece.line, piece.line + piece.text.count("\n"),
+                              piece.ignores))
+            s = Stmt(node, piece.text, source, source.effective_role(), piece.line, piece.column,
+                     piece.offset, piece.ignores,
+                     in_transaction=ctx.file.tx.explicit or run.config.assume_in_transaction,
+                     _positions=positions)
+            for rule in run.rules:
+                run.add(rule.check(s, ctx), piece.ignores)
+            for inner, built in embedded_sql(node):
+                n = Stmt(inner, piece.text, source, s.role, piece.line, piece.column, piece.offset,
+                         piece.ignores, s.in_transaction, nested=True, built=built)
+                for rule in nested_rules:
+                    run.add(rule.check(n, ctx), piece.ignores)
+            track(s, ctx)  # before the catalog changes: a DROP must still see the table it locks
+            replayer.apply(node)
+
+
+def finish_rules(run: Run) -> None:
+    """Rules that judge the migration as a whole (RLS left off, objects without rollback)."""
+    for rule in run.rules:
+        for finding in rule.finish(run.ctx):
+            run.findings.append((finding, _ignores_at(run, finding)))
+
+
+def _ignores_at(run: Run, finding: Finding) -> list[Ignore]:
+    for file, first, last, ignores in run.spans:
+        if file == finding.file and first <= finding.line <= last:
+            return ignores
+    return []
+
+
+def apply_ignores(run: Run) -> None:
+    """Drop findings an ignore directive covers; flag directives without a reason or effect."""
+    kept = []
+    for finding, ignores in run.findings:
+        match = next((i for i in ignores if finding.rule in i.rules), None)
+        if match is None:
+            kept.append((finding, ignores))
+        else:
+            match.used.add(finding.rule)
+    by_id = {r.id: r for r in run.rules}
+    known = set(by_id) | set(run.config.disable)
+    for ig in run.ignores.values():
+        if IgnoreWithoutReason.id in by_id and not ig.reason:
+            kept.append((by_id[IgnoreWithoutReason.id].at(ig, "without a reason"), []))
+        if UnusedIgnore.id in by_id:
+            for rule_id in ig.rules or ("",):
+                if rule_id not in ig.used and rule_id not in run.config.disable:
+                    why = (f"'{rule_id}' is not a rule" if rule_id not in known
+                           else f"'{rule_id}' suppresses nothing here")
+                    kept.append((by_id[UnusedIgnore.id].at(ig, why if rule_id else "names no rule"), []))
+    run.findings = kept
+
+
+STEPS = (load_schema, check_statements, finish_rules, apply_ignores)
