@@ -9,6 +9,8 @@ from typing import Sequence
 
 from dbagent.errors import UserError
 from dbagent.inputs import read_text_file
+from dbagent.lint import LintConfig, LintReport, SqlSource, load_config
+from dbagent.lint import lint as _lint
 from dbagent.result import Result
 from dbagent.sandbox import Limits, ReadOnlySource, Script, get_sandbox
 from dbagent.sandbox import dry_run as _sandbox_dry_run
@@ -63,3 +65,18 @@ def dry_run(migrations: Sequence[PathLike], *, rollback: Sequence[PathLike] = ()
     timings["dry_run"] = round((time.perf_counter() - started) * 1000, 2)
     return Result(command="dryrun", status="verified" if evidence.passed else "failed",
                   failure=evidence.failure, files=evidence.files, dry_run=evidence, timings_ms=timings)
+
+
+def lint(files: Sequence[PathLike], *, schema: PathLike | None = None,
+         config: LintConfig | None = None, roles: dict[str, str] | None = None) -> LintReport:
+    """Lint migration files in order against the pre-migration `schema` (a DDL file).
+
+    `config` defaults to `[tool.dbagent.lint]` of the nearest pyproject.toml. A file's role
+    (up, up-nontransactional, down) comes from `roles` or from its name (x.down.sql is a rollback).
+    """
+    if not files:
+        raise UserError("no SQL file given")
+    sources = [SqlSource(name=str(p), text=read_text_file(p, "SQL file"), role=(roles or {}).get(str(p)))
+               for p in files]
+    schema_text = read_text_file(schema, "schema") if schema is not None else None
+    return _lint(sources, schema_text, config or load_config())

@@ -32,11 +32,14 @@ def active_rules(config: LintConfig):
 
 
 def lint(sources: Sequence[SqlSource], schema: str | None = None,
-         config: LintConfig | None = None) -> LintReport:
-    """Lint migration files in order, knowing the pre-migration `schema` (DDL text) when given."""
+         config: LintConfig | None = None, variables: dict[str, str] | None = None) -> LintReport:
+    """Lint migration files in order, knowing the pre-migration `schema` (DDL text) when given.
+
+    `variables` are psql variables (as `psql -v`), substituted like `\\set` ones.
+    """
     config = config or LintConfig()
     check_rule_ids(config, "lint configuration")
-    run = Run(list(sources), schema, config, active_rules(config))
+    run = Run(list(sources), schema, config, active_rules(config), variables=dict(variables or {}))
     for step in STEPS:
         step(run)
     order = {s.name: i for i, s in enumerate(run.sources)}

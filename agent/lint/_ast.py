@@ -197,11 +197,19 @@ def _statements_of_expr(mode: int, query: str) -> tuple[ast.Node, ...]:
     return ()
 
 
-def _plpgsql_body(function_sql: str) -> Iterator[tuple[ast.Node, bool]]:
-    """Statements in a PL/pgSQL function; the bool marks strings folded from an EXECUTE."""
-    try:
-        tree = parse_plpgsql(function_sql)
-    except Exception:  # the body does not parse: PostgreSQL will say so when it runs
+def _plpgsql_body(*function_sqls: str) -> Iterator[tuple[ast.Node, bool]]:
+    """Statements in a PL/pgSQL function (the first of `function_sqls` that parses).
+
+    The bool marks statements folded from an EXECUTE of literals.
+    """
+    tree = None
+    for function_sql in function_sqls:
+        try:
+            tree = parse_plpgsql(function_sql)
+            break
+        except Exception:  # the body does not parse this way: try the next wrapper
+            continue
+    if tree is None:
         return
     env: dict[str, str] = {}
     exprs = list(_plpgsql_exprs(tree))
@@ -243,15 +251,23 @@ def _single_target(stmt: ast.Node, env: dict[str, str]) -> str | None:
     return None
 
 
-def embedded_sql(stmt: ast.Node) -> list[tuple[ast.Node, bool]]:
-    """Statements inside a DO block or a SQL/PL/pgSQL function body (bool: built by EXECUTE)."""
+def _wrappers(body: str) -> list[str]:
+    """CREATE FUNCTION texts around a bare body: RETURN's rules depend on the declared result."""
+    quoted = _dollar_quote(body)
+    return [f"CREATE FUNCTION pg_temp.dbagent_fn() RETURNS {kind} LANGUAGE plpgsql AS {quoted}"
+            for kind in ("void", "SETOF record", "record", "trigger")]
+
+
+def embedded_sql(stmt: ast.Node, text: str = "") -> list[tuple[ast.Node, bool]]:
+    """Statements inside a DO block or a SQL/PL/pgSQL function body (bool: built by EXECUTE).
+
+    `text` is the statement's own source; PL/pgSQL parses best from it.
+    """
     if isinstance(stmt, ast.DoStmt):
         opts = def_options(stmt.args)
         if str(opts.get("language", "plpgsql")).lower() != "plpgsql":
             return []
-        body = str(opts.get("as", ""))
-        wrapper = f"CREATE FUNCTION pg_temp.dbagent_do() RETURNS void LANGUAGE plpgsql AS {_dollar_quote(body)}"
-        return list(_plpgsql_body(wrapper))
+        return list(_plpgsql_body(*_wrappers(str(opts.get("as", "")))))
     if isinstance(stmt, ast.CreateFunctionStmt):
         opts = def_options(stmt.options)
         lang = str(opts.get("language", "sql")).lower()
@@ -268,6 +284,5 @@ def embedded_sql(stmt: ast.Node) -> list[tuple[ast.Node, bool]]:
             except ParseError:
                 return []
         if lang == "plpgsql":
-            wrapper = f"CREATE FUNCTION pg_temp.dbagent_fn() RETURNS void LANGUAGE plpgsql AS {_dollar_quote(body)}"
-            return list(_plpgsql_body(wrapper))
+            return list(_plpgsql_body(*([text] if text else []), *_wrappers(body)))
     return []

@@ -113,8 +113,11 @@ class Replayer:
     def __init__(self, catalog: Catalog, setting: str) -> None:
         self.cat = catalog
         self.setting = setting
+        self.text = ""
 
-    def apply(self, stmt: ast.Node) -> None:
+    def apply(self, stmt: ast.Node, text: str = "") -> None:
+        """Apply one statement (`text` is its source, used to parse PL/pgSQL bodies)."""
+        self.text = text
         handler = getattr(self, "_" + type(stmt).__name__, None)
         if handler:
             handler(stmt)
@@ -274,7 +277,7 @@ class Replayer:
 
     def _CreateFunctionStmt(self, s: ast.CreateFunctionStmt) -> None:  # noqa: N802
         fname = names(s.funcname)[-1].lower()
-        if any(reads_setting(n, self.setting) for n, _ in embedded_sql(s)):  # e.g. current_tenant_id()
+        if any(reads_setting(n, self.setting) for n, _ in embedded_sql(s, self.text)):  # e.g. current_tenant_id()
             self.cat.setting_functions.add(fname)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from dbagent.lint._ast import ParseError, embedded_sql, parse_one
 from dbagent.lint._catalog import Catalog, Replayer
 from dbagent.lint._rule import Context, FileState, Rule, Stmt
-from dbagent.lint._split import Ignore, Piece, Positions, split
+from dbagent.lint._split import Ignore, Piece, Positions, interpolate, split
 from dbagent.lint._tracking import track
 from dbagent.lint.models import Finding, LintConfig, SqlSource
 from dbagent.lint.rules.meta import IgnoreWithoutReason, ParseErrorRule, UnusedIgnore
@@ -26,6 +27,7 @@ class Run:
     rules: list[Rule]
     ctx: Context | None = None
     statements: int = 0
+    variables: dict[str, str] = field(default_factory=dict)  # psql variables given from outside
     findings: list[tuple[Finding, list[Ignore]]] = field(default_factory=list)
     ignores: dict[int, Ignore] = field(default_factory=dict)
     spans: list[tuple[str, int, int, list[Ignore]]] = field(default_factory=list)  # file, lines, ignores
@@ -34,18 +36,25 @@ class Run:
         self.findings.extend((f, ignores) for f in findings)
 
 
-def parsed(text: str) -> Iterator[tuple[object | None, Piece, str | None, int]]:
+def parsed(text: str, variables: dict[str, str] | None = None
+           ) -> Iterator[tuple[object | None, Piece, str | None, int]]:
     """(node, piece, error, error offset) per SQL statement; node None when the grammar rejects it.
 
-    psql meta-command lines are skipped here; the sandbox's psql interpreter runs them.
+    psql meta-commands are not SQL: `\\set` values are substituted into later statements
+    (as psql does with :var, :'var' and :"var"); the sandbox's interpreter runs the rest.
     """
     pieces, broken = split(text)
+    values = dict(variables or {})
     i = 0
     while i < len(pieces):
         piece = pieces[i]
         i += 1
         if piece.meta:
+            _read_set(piece.text, values)
             continue
+        if values and ":" in piece.text:
+            piece = Piece(interpolate(piece.text, values), piece.offset, piece.line, piece.column,
+                          piece.ignores)
         try:
             nodes = parse_one(piece.text)
         except ParseError as exc:
@@ -66,6 +75,15 @@ def parsed(text: str) -> Iterator[tuple[object | None, Piece, str | None, int]]:
                                                        "quote, comment or dollar quote"), broken[0]
 
 
+def _read_set(meta: str, values: dict[str, str]) -> None:
+    words = meta[1:].split(None, 2)
+    if len(words) >= 2 and words[0] == "set":
+        raw = words[2].strip() if len(words) > 2 else ""
+        values[words[1]] = raw[1:-1].replace("''", "'") if raw[:1] == raw[-1:] == "'" and len(raw) > 1 else raw
+    elif len(words) == 2 and words[0] == "unset":
+        values.pop(words[1], None)
+
+
 def _merge(text: str, pieces: list[Piece], first: int) -> tuple[tuple, int]:
     start = pieces[first].offset
     for j in range(first + 1, min(len(pieces), first + _MERGE_LOOKAHEAD)):
@@ -83,9 +101,9 @@ def build_catalog(schema: str | None, config: LintConfig) -> Catalog:
     """The catalog described by schema DDL (pg_dump output or plain DDL)."""
     catalog = Catalog()
     replayer = Replayer(catalog, config.tenant_setting)
-    for node, *_ in parsed(schema or ""):
+    for node, piece, *_ in parsed(schema or ""):
         if node is not None:
-            replayer.apply(node)
+            replayer.apply(node, piece.text)
     return catalog
 
 
@@ -97,38 +115,53 @@ def load_schema(run: Run) -> None:
 
 
 def check_statements(run: Run) -> None:
-    """Check each statement of each file in order, then apply it to the catalog."""
+    """Check each statement of each file in order, then apply it to the catalog.
+
+    Forward files run first, in their order, on the migration's catalog; rollback files
+    then run on a copy of it, so the finishing rules judge the state the migration leaves.
+    """
     ctx = run.ctx
-    replayer = Replayer(ctx.catalog, run.config.tenant_setting)
+    forward = [src for src in run.sources if src.effective_role() != "down"]
+    rollback = [src for src in run.sources if src.effective_role() == "down"]
+    for source in forward:
+        _check_file(run, source, ctx.catalog)
+    after_forward = ctx.catalog
+    ctx.catalog = copy.deepcopy(after_forward)
+    for source in rollback:
+        _check_file(run, source, ctx.catalog)
+    ctx.catalog = after_forward
+
+
+def _check_file(run: Run, source: SqlSource, catalog) -> None:
+    ctx = run.ctx
+    replayer = Replayer(catalog, run.config.tenant_setting)
     nested_rules = [r for r in run.rules if r.nested]
     parse_rule = next((r for r in run.rules if isinstance(r, ParseErrorRule)), None)
-    for source in run.sources:
-        ctx.file = FileState()
-        positions = Positions(source.text)
-        for node, piece, error, at in parsed(source.text):
-            for ig in piece.ignores:
-                ig.file = source.name
-                run.ignores[id(ig)] = ig
-            if node is None:
-                if parse_rule:
-                    run.add([parse_rule.at(source.name, *positions.at(at), error)], piece.ignores)
-                continue
-            run.statements += 1
-            run.spans.append((source.name, piece.line, piece.line + piece.text.count("\n"),
-                              piece.ignores))
-            s = Stmt(node, piece.text, source, source.effective_role(), piece.line, piece.column,
-                     piece.offset, piece.ignores,
-                     in_transaction=ctx.file.tx.explicit or run.config.assume_in_transaction,
-                     _positions=positions)
-            for rule in run.rules:
-                run.add(rule.check(s, ctx), piece.ignores)
-            for inner, built in embedded_sql(node):
-                n = Stmt(inner, piece.text, source, s.role, piece.line, piece.column, piece.offset,
-                         piece.ignores, s.in_transaction, nested=True, built=built)
-                for rule in nested_rules:
-                    run.add(rule.check(n, ctx), piece.ignores)
-            track(s, ctx)  # before the catalog changes: a DROP must still see the table it locks
-            replayer.apply(node)
+    ctx.file = FileState()
+    positions = Positions(source.text)
+    for node, piece, error, at in parsed(source.text, run.variables):
+        for ig in piece.ignores:
+            ig.file = source.name
+            run.ignores[id(ig)] = ig
+        if node is None:
+            if parse_rule:
+                run.add([parse_rule.at(source.name, *positions.at(at), error)], piece.ignores)
+            continue
+        run.statements += 1
+        run.spans.append((source.name, piece.line, piece.line + piece.text.count("\n"), piece.ignores))
+        s = Stmt(node, piece.text, source, source.effective_role(), piece.line, piece.column,
+                 piece.offset, piece.ignores,
+                 in_transaction=ctx.file.tx.explicit or run.config.assume_in_transaction,
+                 _positions=positions)
+        for rule in run.rules:
+            run.add(rule.check(s, ctx), piece.ignores)
+        for inner, built in embedded_sql(node, piece.text):
+            n = Stmt(inner, piece.text, source, s.role, piece.line, piece.column, piece.offset,
+                     piece.ignores, s.in_transaction, nested=True, built=built)
+            for rule in nested_rules:
+                run.add(rule.check(n, ctx), piece.ignores)
+        track(s, ctx)  # before the catalog changes: a DROP must still see the table it locks
+        replayer.apply(node, piece.text)
 
 
 def finish_rules(run: Run) -> None:

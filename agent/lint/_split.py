@@ -127,3 +127,29 @@ def _piece(text: str, start: int, end: int, gap_start: int, pos: Positions, meta
     line, col = pos.at(start)
     return Piece(text[start:end], start, line, col, _directives(text[gap_start:start], gap_start, pos),
                  meta)
+
+
+def interpolate(text: str, values: dict[str, str]) -> str:
+    """psql variable interpolation of known names: :name, :'name' (literal), :"name" (identifier).
+
+    Tokens decide what is a reference, so colons in strings, casts (::) and array slices stay.
+    """
+    try:
+        tokens = _DIALECT.tokenize(text)
+    except TokenError:
+        return text
+    out, cursor = [], 0
+    for prev, tok in zip(tokens, tokens[1:]):
+        if prev.token_type != TokenType.COLON or tok.start != prev.end + 1 or tok.text not in values:
+            continue
+        if prev.start > 0 and text[prev.start - 1] == ":":
+            continue  # a cast, ::type
+        quote = text[tok.start]
+        value = values[tok.text]
+        if quote == "'":
+            value = "'" + value.replace("'", "''") + "'"
+        elif quote == '"':
+            value = '"' + value.replace('"', '""') + '"'
+        out += [text[cursor:prev.start], value]
+        cursor = tok.end + 1
+    return "".join(out) + text[cursor:] if out else text

@@ -87,19 +87,20 @@ def track(s: Stmt, ctx: Context) -> None:
         return
     if isinstance(node, ast.VariableSetStmt) and node.name in ("lock_timeout", "statement_timeout"):
         setattr(f, node.name, node.kind.name != "VAR_RESET")
-    if isinstance(node, ast.CreateStmt | ast.CreateTableAsStmt):
+    forward = s.role in ("up", "up-nontransactional")
+    if forward and isinstance(node, ast.CreateStmt | ast.CreateTableAsStmt):
         rel = node.relation if isinstance(node, ast.CreateStmt) else node.into.rel
         ctx.created.setdefault(qualname(rel), s)
     table = _table_of(node)
     if table:
-        ctx.touched.setdefault(table, s)
+        if forward:
+            ctx.touched.setdefault(table, s)
         f.tx.ddl_tables.add(table)
     if isinstance(node, ast.AlterTableStmt):
         _track_constraints(node, table, ctx)
     if access_exclusive_table(node, ctx) and f.tx.access_exclusive is None and s.in_transaction:
         f.tx.access_exclusive = s
-    role = s.role
-    if role in ("up", "up-nontransactional"):
+    if forward:
         made = forward_name(node)
         if made:
             ctx.forward.append((*made, s))
@@ -107,7 +108,7 @@ def track(s: Stmt, ctx: Context) -> None:
             for cmd in node.cmds or ():
                 if cmd.subtype.name == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
                     ctx.forward.append(("column", f"{node.relation.relname}.{cmd.def_.colname}", s))
-    elif role == "down":
+    elif s.role == "down":
         ctx.rollback.update(dropped_names(node))
     if not s.in_transaction:
         f.tx = Transaction()  # autocommit: each statement is its own transaction

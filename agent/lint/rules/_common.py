@@ -90,12 +90,15 @@ def has_tenant_predicate(expr, table: str, ctx: Context) -> bool:
     if t is None or ctx.config.tenant_key not in t.columns:
         return any(True for _ in setting_calls(expr, ctx))
     for n in walk(expr):
-        if isinstance(n, ast.A_Expr) and names(n.name) in (["="], ["=", "ANY"]) or (
-                isinstance(n, ast.A_Expr) and n.kind.name in ("AEXPR_IN", "AEXPR_OP_ANY")):
+        if isinstance(n, ast.A_Expr) and (names(n.name) == ["="] or n.kind.name in ("AEXPR_IN", "AEXPR_OP_ANY")):
             sides = (n.lexpr, n.rexpr)
-            if any(column_name(a) == ctx.config.tenant_key for a in sides) and \
-                    any(any(True for _ in setting_calls(b, ctx)) for b in sides):
-                return True
+        elif isinstance(n, ast.SubLink) and n.subLinkType.name == "ANY_SUBLINK":  # key IN (SELECT ...)
+            sides = (n.testexpr, n.subselect)
+        else:
+            continue
+        if any(column_name(a) == ctx.config.tenant_key for a in sides) and \
+                any(any(True for _ in setting_calls(b, ctx)) for b in sides):
+            return True
     return False
 
 

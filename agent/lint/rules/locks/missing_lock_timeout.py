@@ -20,5 +20,7 @@ class MissingLockTimeout(Rule):
 
     def check(self, s, ctx):
         table = locks_existing_table(s, ctx)
-        if table and not ctx.file.lock_timeout and not s.nested:
+        reported = ctx.state(self.id).setdefault("files", set())
+        if table and not ctx.file.lock_timeout and not s.nested and s.source.name not in reported:
+            reported.add(s.source.name)  # once per file: the first locking statement
             yield self.hit(s, f"statement locks existing table {table} with no lock_timeout set")

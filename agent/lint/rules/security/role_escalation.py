@@ -30,7 +30,7 @@ class RoleEscalation(Rule):
             if given:
                 yield self.hit(s, f"role is given {', '.join(a.upper() for a in given)}")
         elif isinstance(node, ast.GrantRoleStmt) and node.is_grant:
-            granted = {getattr(r, "sval", None) or getattr(r, "rolename", None) for r in node.granted_roles or ()}
+            granted = {r.priv_name for r in node.granted_roles or () if isinstance(r, ast.AccessPriv)}
             bad = sorted(granted & SERVER_ROLES)
             if bad:
                 yield self.hit(s, f"membership in {', '.join(bad)} is granted")

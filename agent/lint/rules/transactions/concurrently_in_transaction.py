@@ -18,6 +18,7 @@ class ConcurrentlyInTransaction(Rule):
     group = "transactions"
     severity = "error"
     hint = "move CONCURRENTLY statements to their own non-transactional file, outside BEGIN ... COMMIT"
+    nested = True  # a function or DO block always runs inside a transaction
 
     def check(self, s, ctx):
         if is_concurrent(s.node) and (s.in_transaction or s.source.role == "up" or s.nested):
