@@ -82,3 +82,15 @@ def test_every_rule_has_docs_and_fixture_cases():
         assert rule.id == rule.id.lower() and " " not in rule.id and "_" not in rule.id
         cases = fixtures[rule.id]["cases"].values()
         assert any("fail_sql" in c for c in cases) and any("pass_sql" in c for c in cases), rule.id
+
+
+def test_exported_case_files_match_the_yaml():
+    """tests/fixtures/lint/corpus/cases/ (read by squawk in the benchmark) is generated: no drift."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    from lint_corpus import CASES, rule_cases
+
+    wanted = rule_cases()
+    on_disk = {p.name: p.read_text() for p in CASES.glob("*.sql")}
+    assert on_disk == wanted, "run: python benchmarks/lint_corpus.py export"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dbagent.lint._ast import ParseError, embedded_sql, parse_one
 from dbagent.lint._catalog import Catalog, Replayer
@@ -98,10 +99,16 @@ def _merge(text: str, pieces: list[Piece], first: int) -> tuple[tuple, int]:
 
 
 def build_catalog(schema: str | None, config: LintConfig) -> Catalog:
-    """The catalog described by schema DDL (pg_dump output or plain DDL)."""
+    """The catalog described by schema DDL (pg_dump output or plain DDL); a fresh copy each call."""
+    return copy.deepcopy(_catalog_of(schema or "", config.tenant_setting))
+
+
+@lru_cache(maxsize=16)
+def _catalog_of(schema: str, setting: str) -> Catalog:
+    """Cached: an agent loop lints every attempt against the same schema."""
     catalog = Catalog()
-    replayer = Replayer(catalog, config.tenant_setting)
-    for node, piece, *_ in parsed(schema or ""):
+    replayer = Replayer(catalog, setting)
+    for node, piece, *_ in parsed(schema):
         if node is not None:
             replayer.apply(node, piece.text)
     return catalog

@@ -82,7 +82,7 @@ def split(text: str) -> tuple[list[Piece], tuple[int, str] | None]:
             # psql reads a meta-command to the end of its line; \g and friends also send the buffer
             eol = text.find("\n", tok.start)
             meta_until = len(text) if eol < 0 else eol
-            name = text[tok.start + 1:meta_until].split(None, 1)[0] if meta_until > tok.start + 1 else ""
+            name = (text[tok.start + 1:meta_until].split(None, 1) or [""])[0]
             if start is not None and name.startswith("g"):
                 pieces.append(_piece(text, start, last_end, gap_start, pos))
                 start, gap_start = None, last_end

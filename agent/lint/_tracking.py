@@ -40,11 +40,12 @@ def forward_name(node: ast.Node) -> tuple[str, str] | None:
             return kind, node.trigname
         case ast.CreateSeqStmt():
             return kind, node.sequence.relname
-        case ast.CreateEnumStmt() | ast.CompositeTypeStmt() | ast.CreateDomainStmt():
-            tn = getattr(node, "typeName", None) or getattr(node, "domainname", None)
-            if isinstance(node, ast.CompositeTypeStmt):
-                return kind, node.typevar.relname
-            return kind, names(tn)[-1] if tn else ""
+        case ast.CreateEnumStmt():
+            return kind, names(node.typeName)[-1]
+        case ast.CreateDomainStmt():
+            return kind, names(node.domainname)[-1]
+        case ast.CompositeTypeStmt():
+            return kind, node.typevar.relname
         case ast.CreateSchemaStmt():
             return kind, node.schemaname
         case ast.CreateExtensionStmt():

@@ -1,4 +1,4 @@
-from dbagent.lint._ast import ast, qualname
+from dbagent.lint._ast import ast
 from dbagent.lint.rules._common import alter_cmds
 from dbagent.lint.rules._locking import locks_existing_table
 from dbagent.lint._rule import Rule
@@ -40,15 +40,11 @@ class WorkAfterAccessExclusive(Rule):
 
     @staticmethod
     def _slow(s, ctx, holder) -> bool:
-        """DML, scans, and locks on another existing table lengthen the time the lock is held."""
+        """DML, index builds and scanning ALTERs lengthen the time the lock is held; metadata changes do not."""
         node = s.node
         if isinstance(node, SLOW):
             return True
-        locked = locks_existing_table(s, ctx)
-        held = qualname(getattr(holder.node, "relation", None) or getattr(holder.node, "table", None))
-        if locked and locked != held:
-            return True
-        if isinstance(node, ast.IndexStmt) and not node.concurrent and locked:
+        if isinstance(node, ast.IndexStmt) and not node.concurrent and locks_existing_table(s, ctx):
             return True
         return any(cmd.subtype.name in SCANNING or (
             cmd.subtype.name == "AT_AddConstraint" and isinstance(cmd.def_, ast.Constraint)

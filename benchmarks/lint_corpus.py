@@ -1,0 +1,51 @@
+"""The lint corpus: hand-written migrations plus every rule case exported as a file.
+
+    python benchmarks/lint_corpus.py export   # rewrite tests/fixtures/lint/corpus/cases/ from the YAML
+
+The exported files exist so that other tools (squawk) can read every case; a test checks
+they match the YAML fixtures.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT = ROOT / "tests" / "fixtures" / "lint"
+CORPUS = LINT / "corpus"
+CASES = CORPUS / "cases"
+SCHEMA = LINT / "doc_schema.sql"
+
+
+def rule_cases() -> dict[str, str]:
+    """File name -> SQL for every named case of every rule's YAML fixture."""
+    out = {}
+    for path in sorted((LINT / "rules").glob("*.yml")):
+        data = yaml.safe_load(path.read_text())
+        for name, case in data["cases"].items():
+            kind = "fail" if "fail_sql" in case else "pass"
+            out[f"{data['rule']}--{name}--{kind}.sql"] = case.get("fail_sql", case.get("pass_sql"))
+    return out
+
+
+def corpus_files() -> list[Path]:
+    """Every corpus file: the hand-written migrations, then the exported rule cases."""
+    return sorted(CORPUS.glob("*.sql")) + sorted(CASES.glob("*.sql"))
+
+
+def export() -> int:
+    CASES.mkdir(parents=True, exist_ok=True)
+    wanted = rule_cases()
+    for stale in set(p.name for p in CASES.glob("*.sql")) - set(wanted):
+        (CASES / stale).unlink()
+    for name, sql in wanted.items():
+        (CASES / name).write_text(sql)
+    print(f"{len(wanted)} case files in {CASES.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(export() if sys.argv[1:] == ["export"] else print(__doc__) or 2)
