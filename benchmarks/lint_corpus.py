@@ -21,13 +21,26 @@ SCHEMA = LINT / "doc_schema.sql"
 
 
 def rule_cases() -> dict[str, str]:
-    """File name -> SQL for every named case of every rule's YAML fixture."""
+    """File name -> SQL for every named case of every rule's YAML fixture.
+
+    A case split with `-- file: NAME` markers becomes one file per part, keeping the part's
+    name as the suffix so that its role (e.g. NAME.down.sql, a rollback) survives.
+    """
     out = {}
     for path in sorted((LINT / "rules").glob("*.yml")):
         data = yaml.safe_load(path.read_text())
         for name, case in data["cases"].items():
             kind = "fail" if "fail_sql" in case else "pass"
-            out[f"{data['rule']}--{name}--{kind}.sql"] = case.get("fail_sql", case.get("pass_sql"))
+            stem = f"{data['rule']}--{name.replace('_', '-')}--{kind}"
+            parts: list[tuple[str, list[str]]] = [("", [])]
+            for line in case.get("fail_sql", case.get("pass_sql")).splitlines(keepends=True):
+                if line.startswith("-- file: "):
+                    parts.append((line.removeprefix("-- file: ").strip(), []))
+                else:
+                    parts[-1][1].append(line)
+            for part, lines in parts:
+                if part or any(l.strip() for l in lines):
+                    out[f"{stem}--{part}" if part else f"{stem}.sql"] = "".join(lines)
     return out
 
 

@@ -30,13 +30,14 @@ class SqlSource(_Strict):
 
 
 def is_rollback_name(name: str) -> bool:
-    """Rollback by naming convention: x.down.sql, x_down.sql, *rollback*, *revert*, Flyway U1__x.sql."""
+    """Rollback by naming convention: x.down.sql, x_down.sql, x.rollback.sql, x.undo.sql,
+    x.revert.sql, a down/, revert/ or rollback/ folder, or Flyway's U1__x.sql."""
     p = PurePath(name)
     stem = p.name.lower().removesuffix(".sql")
-    parts = {part.lower() for part in p.parts[:-1]}
-    return (stem.endswith((".down", "_down", "-down", ".undo")) or "rollback" in stem
-            or "revert" in stem or bool(parts & {"down", "revert", "rollback"})
-            or (p.name[:1] == "U" and "__" in p.name and p.name[1:2].isdigit()))
+    suffixes = tuple(f"{sep}{word}" for sep in "._-" for word in ("down", "rollback", "undo", "revert"))
+    folders = {part.lower() for part in p.parts[:-1]} & {"down", "revert", "rollback"}
+    flyway_undo = p.name[:1] == "U" and p.name[1:2].isdigit() and "__" in p.name
+    return stem.endswith(suffixes) or bool(folders) or flyway_undo
 
 
 class LintConfig(_Strict):

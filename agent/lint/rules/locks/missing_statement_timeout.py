@@ -22,5 +22,5 @@ class MissingStatementTimeout(Rule):
         table = locks_existing_table(s, ctx)
         reported = ctx.state(self.id).setdefault("files", set())
         if table and not ctx.file.statement_timeout and not s.nested and s.source.name not in reported:
-            reported.add(s.source.name)  # once per file: the first locking statement
+            reported.add(s.source.name)  # once per file, at the first locking statement (as squawk)
             yield self.hit(s, f"statement locks existing table {table} with no statement_timeout set")

@@ -9,7 +9,7 @@ SERIAL = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
 
 
 class VolatileDefaultRewrite(Rule):
-    """ADD COLUMN with a volatile default (or a serial, or a stored generated column) rewrites the table.
+    """ADD COLUMN with a volatile default (or serial, identity or stored generated) rewrites the table.
 
     Bad:
         ALTER TABLE orders ADD COLUMN public_id uuid DEFAULT gen_random_uuid();
@@ -34,9 +34,10 @@ class VolatileDefaultRewrite(Rule):
             default = column_default(col)
             calls = {func_name(n) for n in walk(default) if isinstance(n, ast.FuncCall)} if default else set()
             tname = type_name(col.typeName)
-            generated = "CONSTR_GENERATED" in constraint_kinds(col)
+            kinds = constraint_kinds(col)
+            generated = bool(kinds & {"CONSTR_GENERATED", "CONSTR_IDENTITY"})  # both fill every row
             if calls & VOLATILE or tname in SERIAL or generated or (
                     default is not None and ctx.config.target_version < 11):
-                why = ("a serial column" if tname in SERIAL else "a stored generated column" if generated
+                why = ("a serial column" if tname in SERIAL else "a generated or identity column" if generated
                        else f"volatile default {', '.join(sorted(calls & VOLATILE)) or 'before PostgreSQL 11'}")
                 yield self.hit(s, f"column {table}.{col.colname} is added with {why}: the table is rewritten", col)
