@@ -68,15 +68,17 @@ def dry_run(migrations: Sequence[PathLike], *, rollback: Sequence[PathLike] = ()
 
 
 def lint(files: Sequence[PathLike], *, schema: PathLike | None = None,
-         config: LintConfig | None = None, roles: dict[str, str] | None = None) -> LintReport:
+         config: LintConfig | None = None, roles: dict[str, str] | None = None,
+         variables: dict[str, str] | None = None) -> LintReport:
     """Lint migration files in order against the pre-migration `schema` (a DDL file).
 
     `config` defaults to `[tool.dbagent.lint]` of the nearest pyproject.toml. A file's role
-    (up, up-nontransactional, down) comes from `roles` or from its name (x.down.sql is a rollback).
+    (up, up-nontransactional, down) comes from `roles` or from its name (x.down.sql is a rollback);
+    `variables` are psql variables, as `psql -v`.
     """
     if not files:
         raise UserError("no SQL file given")
     sources = [SqlSource(name=str(p), text=read_text_file(p, "SQL file"), role=(roles or {}).get(str(p)))
                for p in files]
     schema_text = read_text_file(schema, "schema") if schema is not None else None
-    return _lint(sources, schema_text, config or load_config())
+    return _lint(sources, schema_text, config or load_config(), variables)

@@ -66,3 +66,16 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert len(commands) == 2
     assert commands[0].startswith("pip install") and "dbagent " in commands[0]
     assert commands[1] in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_package_folder_is_listed_for_installation():
+    """A subpackage missing from [tool.setuptools] packages works in the editable install and
+    vanishes from a wheel: list them all."""
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setup["packages"])
+    found = set()
+    for name, folder in setup["package-dir"].items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            found.add(".".join([name, *rel.parts]))
+    assert found - listed == set()

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from dbagent import api
-from dbagent.cli._common import handles_errors
+from dbagent.cli._common import handles_errors, parse_variables
 from dbagent.lint import load_config, rule_docs
 from dbagent.lint._output import render_json, render_rules_markdown, render_sarif, render_text
 from dbagent.lint.rules import GROUPS
@@ -48,9 +48,11 @@ def lint(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding reaches this severity.")] = FailOn.error,
     config: Annotated[Optional[Path], typer.Option(help="pyproject.toml to read [tool.dbagent.lint] from (default: the nearest one).")] = None,
+    variable: Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE, as for dryrun.")] = None,
 ) -> None:
     """Check migrations for lock hazards, transaction mistakes, RLS holes, index problems and sandbox danger."""
-    report = api.lint(files, schema=schema, config=load_config(config) if config else None)
+    report = api.lint(files, schema=schema, config=load_config(config) if config else None,
+                      variables=parse_variables(variable))
     if format is Format.json:
         sys.stdout.write(render_json(report))
     elif format is Format.sarif:
