@@ -59,6 +59,6 @@ class ReportParseError(DbagentError):
 
     exit_code = 1
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems) if problems else "report could not be parsed")
+    def __init__(self, problems: list) -> None:
+        super().__init__("; ".join(str(p) for p in problems) if problems else "report could not be parsed")
         self.problems = list(problems)
