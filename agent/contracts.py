@@ -11,9 +11,13 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dbagent.lint.models import LintReport
+from dbagent.recommendation import RecommendationFrontMatter
+from dbagent.report.models import Report
 from dbagent.result import Result
 
-SCHEMAS: dict[str, type[BaseModel]] = {"result": Result}
+SCHEMAS: dict[str, type[BaseModel]] = {"result": Result, "report": Report,
+                                       "recommendation": RecommendationFrontMatter, "lint": LintReport}
 
 
 def render(model: type[BaseModel]) -> str:

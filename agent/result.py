@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dbagent.lint.models import Finding
+from dbagent.report.models import ReportProblem
 from dbagent.sandbox.models import DryRunResult, SqlFile
 
 RESULT_VERSION = "1"
@@ -37,6 +39,9 @@ class Result(BaseModel):
     model: str | None = None
     iterations: int = 0
     files: list[SqlFile] = Field(default_factory=list, description="SQL files in apply order")
+    report_problems: list[ReportProblem] = Field(
+        default_factory=list, description="what the report misses or contradicts (status failed)")
+    lint: list[Finding] = Field(default_factory=list, description="lint findings on the SQL files")
     dry_run: DryRunResult | None = None
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict, description="per stage")

@@ -31,23 +31,29 @@ _SUMMARY_LABELS = {"objective": "objective", "goal": "objective", "scope": "scop
                    "risk": "risk_assessment"}
 
 
+_LABEL_END = re.compile(r"^[\w\s/&-]{0,40}?[.:]\s*")
+
+
 def summary(paragraphs: list[str], items: list[Item], tables: list[Table]) -> dict[str, str]:
-    """Objective, scope, dependencies, risk: from bold labels or sub-headings, else the first paragraph."""
+    """Objective, scope, dependencies, risk: a labelled paragraph ("**Scope.** ..."), or the
+    list and table under a label line; the objective defaults to the first paragraph."""
     out = {"objective": "", "scope": "", "dependencies": "", "risk_assessment": ""}
+
+    def field_of(label_text: str) -> str | None:
+        low = plain(label_text).lower()
+        return next((f for label, f in _SUMMARY_LABELS.items() if low.startswith(label)), None)
+
     for para in paragraphs:
         text = plain(para)
-        low = text.lower()
-        for label, field in _SUMMARY_LABELS.items():
-            if low.startswith(label) and not out[field]:
-                out[field] = text.split(".", 1)[-1].split(":", 1)[-1].strip() if ":" in text[:40] or \
-                    "." in text[:40] else text
-                break
-    for item in items:
-        ctx = plain(item.context).lower()
-        for label, field in _SUMMARY_LABELS.items():
-            if label in ctx and len(out[field]) < 2000:
-                out[field] = (out[field] + " " + item.text).strip()
-                break
+        field = field_of(text)
+        if field and not out[field]:
+            head = _LABEL_END.match(text)
+            out[field] = text[head.end():].strip() if head else ""
+    for text, ctx in [(i.text, i.context) for i in items if i.depth == 1] + \
+            [(" | ".join(r), t.context) for t in tables for r in t.rows]:
+        field = field_of(ctx) if ctx else None
+        if field and len(out[field]) < 4000:
+            out[field] = (out[field] + "\n" + text).strip()
     if not out["objective"] and paragraphs:
         out["objective"] = plain(paragraphs[0])
     return out

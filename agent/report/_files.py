@@ -103,12 +103,11 @@ def fence_files(fence: Fence) -> list[tuple[str | None, str]]:
     parts: list[tuple[str | None, list[str]]] = [(named[0] if named else None, [])]
     for line in fence.content.splitlines(keepends=True):
         m = _FILE_COMMENT.match(line)
-        if not m:
-            parts[-1][1].append(line)
-        elif _has_sql(parts[-1][1]):
+        if m and _has_sql(parts[-1][1]):
             parts.append((m.group("path"), []))
-        else:  # only comments so far: the file comment names this part
+        elif m:  # only comments so far: the file comment names this part
             parts[-1] = (m.group("path"), parts[-1][1])
+        parts[-1][1].append(line)  # the naming comment stays: the file is kept as written
     return [(name, "".join(lines).strip("\n") + "\n") for name, lines in parts if _has_sql(lines)]
 
 

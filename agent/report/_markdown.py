@@ -53,8 +53,10 @@ def normalize_title(raw: str) -> tuple[int | None, str]:
 
 def sections_named(title: str) -> list[int]:
     """The section numbers a normalized title names: one, or several when the title joins
-    sections ("Maintenance & Rollback"); "Maintenance Plan" is maintenance, not the plan."""
+    sections ("Maintenance & Rollback"); "Maintenance Plan" is maintenance, not the plan.
+    File paths in a title (`db/rollback/001.sql`) name no section."""
     found = []
+    title = " ".join(w for w in title.split() if "/" not in w and "." not in w.strip(".:,"))
     rest = title
     for number, words in KEYWORDS:
         for word in words:
@@ -128,6 +130,9 @@ def split_sections(text: str, tokens: list[Token]) -> tuple[str, dict[int, list[
         by_level.setdefault(h.level, set()).update(h.sections)
     level = max(by_level, key=lambda lv: (len(by_level[lv]), -lv))
     bounds = [h for h in hs if h.level == level and h.sections]
+    numbered = [h for h in bounds if h.number is not None]
+    if len(numbered) >= 6:  # the author numbers sections: an unnumbered heading is a subsection
+        bounds = numbered
     out: dict[int, list[SectionText]] = {}
     for k, h in enumerate(bounds):
         end = bounds[k + 1].line if k + 1 < len(bounds) else len(lines)
