@@ -2,11 +2,12 @@
 
 Python API (typed, returning pydantic models):
 
-    from dbagent import dry_run, lint
+    from dbagent import check, dry_run, lint
+    result = check("report.md", schema="schema.sql")       # an 11-section report anyone wrote
     report = lint(["migrations/001.sql"], schema="schema.sql")
     result = dry_run(["migrations/001.sql"], rollback=["migrations/001.down.sql"], schema="schema.sql")
 """
 
-from dbagent.api import dry_run, lint
+from dbagent.api import check, dry_run, lint
 
-__all__ = ["dry_run", "lint"]
+__all__ = ["check", "dry_run", "lint"]

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from dbagent.check import Check, run_check
 from dbagent.errors import UserError
 from dbagent.inputs import read_text_file
 from dbagent.lint import LintConfig, LintReport, SqlSource, load_config
@@ -82,3 +83,18 @@ def lint(files: Sequence[PathLike], *, schema: PathLike | None = None,
                for p in files]
     schema_text = read_text_file(schema, "schema") if schema is not None else None
     return _lint(sources, schema_text, config or load_config(), variables)
+
+
+def check(report: PathLike, *, schema: PathLike | None = None, schema_from_dsn: str | None = None,
+          sandbox_dsn: str | None = None, variables: dict[str, str] | None = None,
+          config: LintConfig | None = None, statement_timeout: str = Limits.statement_timeout,
+          lock_timeout: str = Limits.lock_timeout) -> Result:
+    """Check an 11-section report anyone wrote: parse it, lint its SQL, and with a schema
+    dry-run it in the sandbox with rollback proof. Returns the same Result as `implement`.
+    """
+    text = read_text_file(report, "report")
+    schema_script = load_schema_script(schema, schema_from_dsn) if (schema or schema_from_dsn) else None
+    limits = Limits(statement_timeout=_duration(statement_timeout, "statement timeout"),
+                    lock_timeout=_duration(lock_timeout, "lock timeout"))
+    return run_check(Check(text, schema_script, sandbox_dsn, config or load_config(), dict(variables or {}),
+                           limits))

@@ -29,6 +29,10 @@ ALLOWED_PRIVILEGED_EXTENSIONS = frozenset({
 })
 
 
+# Predefined roles that read statistics and settings only, never files or other sessions' data.
+GRANTABLE_PREDEFINED_ROLES = ("pg_monitor", "pg_read_all_stats", "pg_read_all_settings", "pg_stat_scan_tables")
+
+
 @dataclass(frozen=True)
 class Limits:
     """Session limits for everything the migrator runs."""
@@ -91,6 +95,12 @@ class Sandbox:
             conn.execute(sql.SQL("create role {} login nosuperuser nobypassrls createrole nocreatedb noreplication")
                          .format(ident))
             self._roles_created.add(self.migrator)
+        if self.version >= 160000:
+            # Monitoring migrations grant these read-only statistics roles to roles they create.
+            # ADMIN without INHERIT or SET: the migrator may grant them but never uses them itself.
+            for role in GRANTABLE_PREDEFINED_ROLES:
+                conn.execute(sql.SQL("grant {} to {} with admin true, inherit false, set false")
+                             .format(sql.Identifier(role), ident))
         if self._password:
             conn.execute(sql.SQL("alter role {} password {}").format(ident, sql.Literal(self._password)))
         try:

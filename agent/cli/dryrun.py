@@ -14,8 +14,8 @@ from dbagent.cli._common import SANDBOX_DSN_HELP, emit, handles_errors, parse_va
 from dbagent.result import Result
 
 
-def _render(result: Result) -> None:
-    out = Console(highlight=False, soft_wrap=True)
+def render_dry_run(out: Console, result: Result) -> None:
+    """Per-statement evidence, catalog changes and the rollback proof."""
     dr = result.dry_run
     assert dr is not None
     out.print(f"sandbox: {dr.server}")
@@ -43,6 +43,12 @@ def _render(result: Result) -> None:
         else:
             for d in dr.rollback.differences:
                 out.print(f"  [red]after rollback: {escape(d.describe())}[/]")
+
+
+def _render(result: Result) -> None:
+    out = Console(highlight=False, soft_wrap=True)
+    render_dry_run(out, result)
+    dr = result.dry_run
     if result.status == "verified":
         out.print(f"[bold green]PASSED[/] {sum(1 for s in dr.statements if s.phase == 'up')} statements applied")
     else:

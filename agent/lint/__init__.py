@@ -43,8 +43,8 @@ def lint(sources: Sequence[SqlSource], schema: str | None = None,
     for step in STEPS:
         step(run)
     order = {s.name: i for i, s in enumerate(run.sources)}
-    findings = sorted((f for f, _ in run.findings),
-                      key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule))
+    unique = {f.model_dump_json(): f for f, _ in run.findings}  # a body may repeat the same call
+    findings = sorted(unique.values(), key=lambda f: (order.get(f.file, len(order)), f.line, f.column, f.rule))
     return LintReport(files=[s.name for s in run.sources], statements=run.statements, findings=findings)
 
 

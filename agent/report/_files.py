@@ -42,7 +42,7 @@ def _tree_paths(text: str) -> list[tuple[str, str]]:
     """(path, note) from a directory tree or a plain list of paths in a code block."""
     out = []
     stack: list[tuple[int, str]] = []  # (indent column, directory)
-    for raw in text.splitlines():
+    for raw in text.split("\n"):
         if not raw.strip():
             continue
         m = _TREE.match(raw)
@@ -101,7 +101,8 @@ def fence_files(fence: Fence) -> list[tuple[str | None, str]]:
     """
     named = SQL_PATH.findall(fence.info) or SQL_PATH.findall(plain(fence.context))
     parts: list[tuple[str | None, list[str]]] = [(named[0] if named else None, [])]
-    for line in fence.content.splitlines(keepends=True):
+    for line in fence.content.split("\n"):
+        line += "\n"
         m = _FILE_COMMENT.match(line)
         if m and _has_sql(parts[-1][1]):
             parts.append((m.group("path"), []))

@@ -118,7 +118,7 @@ class SectionText:
 
 def split_sections(text: str, tokens: list[Token]) -> tuple[str, dict[int, list[SectionText]]]:
     """The title, and for each section number the stretches of text under its heading(s)."""
-    lines = text.splitlines()
+    lines = text.split("\n")  # markdown-it's lines: str.splitlines() also splits on \x1e, \u2028...
     hs = headings(tokens)
     matching = [h for h in hs if h.sections]
     title = next((h.raw.strip("# *") for h in hs if h.level == 1 and not h.sections), "")
@@ -144,7 +144,7 @@ def split_sections(text: str, tokens: list[Token]) -> tuple[str, dict[int, list[
 
 def _trim(body: str) -> str:
     """Body without surrounding blank lines and a trailing thematic break (---)."""
-    lines = body.strip("\n").splitlines()
+    lines = body.strip("\n").split("\n")
     while lines and (not lines[-1].strip() or lines[-1].strip() in ("---", "***", "___")):
         lines.pop()
     while lines and not lines[0].strip():

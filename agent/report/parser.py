@@ -134,9 +134,9 @@ def check_complete(p: Parse) -> None:
         if entry.path not in have:
             p.problem(4, f"section 4 lists {entry.path} but no code block gives it: add it to section 6 "
                          "under a heading or line that names the file", _line(p, 4))
-    downs = {_stem(a.path) for a in code.artifacts if a.role == "down"}
+    downs = {stem(a.path) for a in code.artifacts if a.role == "down"}
     for a in code.artifacts:
-        if a.role in ("up", "up-nontransactional") and _stem(a.path) not in downs:
+        if a.role in ("up", "up-nontransactional") and stem(a.path) not in downs:
             p.problem(11, f"{a.path} has no rollback: give {_down_name(a.path)} (in section 6 or 11) "
                           "that undoes it", _line(p, 11) or _line(p, 6))
 
@@ -198,7 +198,8 @@ def _needs_autocommit(sql: str) -> bool:
     return any(is_concurrent(n) or (isinstance(n, ast.VacuumStmt) and n.is_vacuumcmd) for n in nodes)
 
 
-def _stem(path: str) -> str:
+def stem(path: str) -> str:
+    """A migration's name without extension and up/down suffix: pairs x.up.sql with x.down.sql."""
     name = PurePosixPath(path).name
     for ext in (".sql", ".psql", ".pgsql"):
         name = name.removesuffix(ext)
@@ -207,4 +208,4 @@ def _stem(path: str) -> str:
 
 def _down_name(path: str) -> str:
     p = PurePosixPath(path)
-    return str(p.with_name(f"{_stem(path)}.down{p.suffix}"))
+    return str(p.with_name(f"{stem(path)}.down{p.suffix}"))

@@ -1,0 +1,127 @@
+"""Checking a report: parse, order its files, lint them, dry-run them with rollback proof.
+
+    STEPS = (parse, order_files, lint_files, dry_run_files)
+
+`dbagent check` runs these on a report anyone wrote; the agent loop runs them on each
+model turn. Each step records its timing; the first that fails decides the Result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from dbagent.errors import ReportParseError
+from dbagent.lint import LintConfig, SqlSource, lint
+from dbagent.report import Report, parse_report
+from dbagent.report.models import ReportProblem, SqlArtifact
+from dbagent.report.parser import stem
+from dbagent.result import Result
+from dbagent.sandbox import Limits, Script, get_sandbox
+from dbagent.sandbox import dry_run as sandbox_dry_run
+from dbagent.sandbox.models import SqlFile
+
+RUNNABLE = ("up", "up-nontransactional", "down")
+
+
+@dataclass
+class Check:
+    """One check's inputs, what the steps found, and the Result being built."""
+
+    text: str
+    schema: Script | None
+    sandbox_dsn: str | None = None
+    lint_config: LintConfig = field(default_factory=LintConfig)
+    variables: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+    command: str = "check"
+    report: Report | None = None
+    forward: list[SqlArtifact] = field(default_factory=list)
+    rollback: list[SqlArtifact] = field(default_factory=list)
+    result: Result | None = None
+    stopped: bool = False
+
+    def fail(self, status: str, failure: str) -> None:
+        """Decide the outcome; later steps do not run."""
+        self.result.status = status
+        self.result.failure = failure
+        self.stopped = True
+
+
+def parse(c: Check) -> None:
+    """The report's 11 sections and SQL files; what is missing becomes located problems."""
+    try:
+        c.report = parse_report(c.text)
+    except ReportParseError as err:
+        problems: list[ReportProblem] = err.problems
+        c.result.report_problems = problems
+        c.fail("failed", f"report: {len(problems)} problem(s), first: {problems[0]}")
+        return
+    c.result.classification = c.report.classification.level
+
+
+def order_files(c: Check) -> None:
+    """Forward files in section 4's apply order; rollbacks in the reverse order of what they undo."""
+    listed = {e.path: e.apply_order for e in c.report.files.files}
+    forward = [a for a in c.report.code.artifacts if a.role in ("up", "up-nontransactional")]
+    position = {a.path: k for k, a in enumerate(forward)}
+    forward.sort(key=lambda a: (listed.get(a.path) or 10_000, position[a.path]))
+    rank = {stem(a.path): k for k, a in enumerate(forward)}
+    downs = [a for a in c.report.code.artifacts if a.role == "down"]
+    downs.sort(key=lambda a: -rank.get(stem(a.path), -1))
+    c.forward, c.rollback = forward, downs
+    verify = [a for a in c.report.code.artifacts if a.role == "verify"]
+    c.result.files = [SqlFile(path=a.path, role=a.role, sha256=hashlib.sha256(a.sql.encode()).hexdigest())
+                      for a in [*forward, *downs, *verify]]
+
+
+def lint_files(c: Check) -> None:
+    """Static checks with the schema as context; sandbox-danger findings stop the run here."""
+    sources = [SqlSource(name=a.path, text=a.sql, role=a.role) for a in [*c.forward, *c.rollback]]
+    report = lint(sources, c.schema.text if c.schema else None, c.lint_config, c.variables)
+    c.result.lint = report.findings
+    danger = [f for f in report.findings if f.group == "sandbox" and f.severity == "error"]
+    if danger:
+        f = danger[0]
+        c.fail("refused", f"{f.file}:{f.line}: {f.rule}: {f.message} (not run)")
+
+
+def dry_run_files(c: Check) -> None:
+    """Apply, roll back, prove the rollback by catalog equality, apply again."""
+    if c.schema is None:
+        c.fail("failed", "parsed and linted only: give --schema FILE or --schema-from-dsn URL to dry-run it")
+        return
+    started = time.perf_counter()
+    sandbox = get_sandbox(c.sandbox_dsn)
+    c.result.timings_ms["sandbox_start"] = round((time.perf_counter() - started) * 1000, 2)
+    up = [Script(a.path, a.sql, None, a.role) for a in c.forward]
+    down = [Script(a.path, a.sql, None, "down") for a in c.rollback]
+    evidence = sandbox_dry_run(sandbox, c.schema, up, down, c.variables, c.limits)
+    c.result.dry_run = evidence
+    if not evidence.passed:
+        c.fail("failed", evidence.failure or "dry-run failed")
+        return
+    errors = [f for f in c.result.lint if f.severity == "error"]
+    if errors:
+        f = errors[0]
+        c.fail("failed", f"ran and rolled back, but lint found {len(errors)} error(s), first "
+                         f"{f.file}:{f.line}: {f.rule}: {f.message}")
+        return
+    c.result.status = "verified"
+    c.result.failure = None
+
+
+STEPS = (parse, order_files, lint_files, dry_run_files)
+
+
+def run_check(c: Check) -> Result:
+    """Run the steps until one decides the outcome; timings per step in the Result."""
+    c.result = Result(command=c.command, status="failed", failure="not finished")
+    for step in STEPS:
+        started = time.perf_counter()
+        step(c)
+        c.result.timings_ms[step.__name__] = round((time.perf_counter() - started) * 1000, 2)
+        if c.stopped:
+            break
+    return c.result
