@@ -178,3 +178,18 @@ def test_bad_duration_is_a_user_error(write):
     from dbagent.errors import UserError
     with pytest.raises(UserError, match="not a duration"):
         dry_run([write("up.sql", "SELECT 1;\n")], statement_timeout="1s -c fsync=on")
+
+
+def test_monitoring_roles_can_be_granted_but_not_used_by_the_migrator(write, sandbox):
+    """A monitoring migration grants pg_monitor to its own role; the migrator holds ADMIN only."""
+    up = write("up.sql", "CREATE ROLE dbagent_test_monitor NOLOGIN;\nGRANT pg_monitor TO dbagent_test_monitor;\n")
+    down = write("down.sql", "DROP ROLE dbagent_test_monitor;\n")
+    result = dry_run([up], rollback=[down])
+    assert result.status == "verified", result.failure
+    with sandbox.admin() as conn:
+        grants = conn.execute(
+            "select r.rolname, m.admin_option, m.inherit_option, m.set_option from pg_auth_members m "
+            "join pg_roles r on r.oid = m.roleid where m.member = %s::regrole", [sandbox.migrator]).fetchall()
+    predefined = {row[0]: row[1:] for row in grants if row[0].startswith("pg_")}
+    assert predefined == {name: (True, False, False) for name in
+                          ("pg_monitor", "pg_read_all_stats", "pg_read_all_settings", "pg_stat_scan_tables")}

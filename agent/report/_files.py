@@ -99,15 +99,16 @@ def fence_files(fence: Fence) -> list[tuple[str | None, str]]:
     block, or file comments inside it (`-- file: x.sql`, `-- x.sql`, `-- ===== x.sql =====`),
     which may split one block into several files.
     """
-    named = SQL_PATH.findall(fence.info) or SQL_PATH.findall(plain(fence.context))
+    in_info = SQL_PATH.findall(fence.info)
+    named = in_info or SQL_PATH.findall(plain(fence.context))
     parts: list[tuple[str | None, list[str]]] = [(named[0] if named else None, [])]
     for line in fence.content.split("\n"):
         line += "\n"
         m = _FILE_COMMENT.match(line)
         if m and _has_sql(parts[-1][1]):
             parts.append((m.group("path"), []))
-        elif m:  # only comments so far: the file comment names this part
-            parts[-1] = (m.group("path"), parts[-1][1])
+        elif m and not (in_info and len(parts) == 1):
+            parts[-1] = (m.group("path"), parts[-1][1])  # only comments so far: the comment names it
         parts[-1][1].append(line)  # the naming comment stays: the file is kept as written
     return [(name, "".join(lines).strip("\n") + "\n") for name, lines in parts if _has_sql(lines)]
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from markdown_it.token import Token
+from pglast import parse_sql
 
 from dbagent.errors import ReportParseError
-from dbagent.lint._ast import ast
+from dbagent.lint._ast import ParseError, ast
 from dbagent.lint._engine import parsed
 from dbagent.lint.rules._common import is_concurrent
 from dbagent.report import _extract as extract
@@ -192,7 +193,10 @@ def _needs_autocommit(sql: str) -> bool:
     low = sql.lower()
     if "concurrently" not in low and "vacuum" not in low:  # fast path: pglast decides the rest
         return False
-    nodes = [node for node, *_ in parsed(sql) if node is not None]
+    try:
+        nodes = [raw.stmt for raw in parse_sql(sql)]  # PostgreSQL's parser in C: fast on a whole file
+    except ParseError:  # psql meta-commands or variables: statement by statement
+        nodes = [node for node, *_ in parsed(sql) if node is not None]
     if any(isinstance(n, ast.TransactionStmt) for n in nodes):
         return False
     return any(is_concurrent(n) or (isinstance(n, ast.VacuumStmt) and n.is_vacuumcmd) for n in nodes)
