@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from dbagent.check import Check, run_check
+from dbagent.loop import DEFAULT_BUDGET_S, DEFAULT_ITERATIONS, Loop, require_recommendation, run_loop
+from dbagent.providers import Provider, default_provider_name, get_provider
+from dbagent.rundir import check_target, default_dir
+from dbagent.rundir import write as write_run
+from dbagent.trace import Trace, dsn_password
 from dbagent.errors import UserError
 from dbagent.inputs import read_text_file
 from dbagent.lint import LintConfig, LintReport, SqlSource, load_config
@@ -98,3 +103,37 @@ def check(report: PathLike, *, schema: PathLike | None = None, schema_from_dsn: 
                     lock_timeout=_duration(lock_timeout, "lock timeout"))
     return run_check(Check(text, schema_script, sandbox_dsn, config or load_config(), dict(variables or {}),
                            limits))
+
+
+def implement(recommendation: PathLike, *, schema: PathLike | None = None, schema_from_dsn: str | None = None,
+              provider: "str | Provider | None" = None, model: str | None = None,
+              max_iterations: int = DEFAULT_ITERATIONS, out: PathLike | None = None,
+              sandbox_dsn: str | None = None, record: PathLike | None = None,
+              budget_seconds: float = DEFAULT_BUDGET_S, config: LintConfig | None = None,
+              progress: "Callable[[str], None] | None" = None, write_run_dir: bool = True) -> Result:
+    """Turn a recommendation into a proven implementation: the model writes the 11-section report,
+    every attempt is parsed, linted and dry-run with rollback proof, failures go back as repair
+    turns. Returns the Result of the last attempt with every attempt's evidence.
+
+    `provider` is a name (`anthropic[:MODEL]`, `replay:PATH`) or a Provider object (e.g. the
+    scripted test double); the default is anthropic when ANTHROPIC_API_KEY is set.
+    """
+    rec_path = Path(recommendation)
+    text = require_recommendation(read_text_file(rec_path, "recommendation"))
+    if max_iterations < 1:
+        raise UserError("--max-iterations must be at least 1")
+    if schema is None and schema_from_dsn is None:
+        raise UserError("give the database's schema: --schema FILE or --schema-from-dsn URL")
+    if isinstance(provider, str) or provider is None:
+        provider = get_provider(provider or default_provider_name(), model, Path(record) if record else None)
+    target = Path(out) if out else default_dir(rec_path)
+    if write_run_dir:
+        check_target(target)
+    schema_script = load_schema_script(schema, schema_from_dsn)
+    trace = Trace([dsn_password(schema_from_dsn), dsn_password(sandbox_dsn)])
+    run = Loop(text, schema_script, provider, trace, max_iterations=max_iterations, budget_s=budget_seconds,
+               sandbox_dsn=sandbox_dsn, lint_config=config or load_config(), progress=progress)
+    result = run_loop(run)
+    if write_run_dir:
+        write_run(target, result, run.last_text, trace.text())
+    return result

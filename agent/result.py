@@ -21,6 +21,27 @@ class Usage(BaseModel):
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     cost_usd: float = 0.0
+    requests: int = 0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
+
+
+class Attempt(BaseModel):
+    """One iteration of the agent loop: what the model produced and what the checks found."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    iteration: int
+    status: Literal["verified", "failed", "refused"]
+    failure: str | None = None
+    checks: dict[str, bool] = Field(default_factory=dict,
+                                    description="parsed, linted, dry_run, rollback_proved: passed or not")
+    report_problems: list[ReportProblem] = Field(default_factory=list)
+    lint: list[Finding] = Field(default_factory=list)
+    dry_run: DryRunResult | None = None
+    tool_calls: int = 0
+    usage: Usage = Field(default_factory=Usage)
 
 
 class Result(BaseModel):
@@ -43,6 +64,8 @@ class Result(BaseModel):
         default_factory=list, description="what the report misses or contradicts (status failed)")
     lint: list[Finding] = Field(default_factory=list, description="lint findings on the SQL files")
     dry_run: DryRunResult | None = None
+    attempts: list[Attempt] = Field(default_factory=list, description="implement: every iteration's evidence")
+    out_dir: str | None = Field(None, description="implement: the run directory")
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict, description="per stage")
     warnings: list[str] = Field(default_factory=list)

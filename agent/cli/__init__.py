@@ -9,11 +9,13 @@ import typer
 
 from dbagent.cli.check import check
 from dbagent.cli.dryrun import dryrun
+from dbagent.cli.implement import implement
 from dbagent.cli.lint import lint, rules
 
 app = typer.Typer(name="dbagent", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
                   help="Turn database recommendations into proven PostgreSQL implementations.")
+app.command("implement")(implement)
 app.command("check")(check)
 app.command("dryrun")(dryrun)
 app.command("lint")(lint)

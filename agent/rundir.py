@@ -1,0 +1,69 @@
+"""The run directory: report.md, result.json, the SQL files in apply order, trace.jsonl.
+
+Written into a temporary sibling and renamed into place, so a run directory is complete or
+absent, never half-written; an existing non-empty directory is never overwritten.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path, PurePosixPath
+
+from dbagent.errors import ReportParseError, UserError
+from dbagent.report import parse_report, render_report
+from dbagent.result import Result
+
+
+def default_dir(recommendation: Path) -> Path:
+    slug = re.sub(r"[^a-z0-9]+", "-", recommendation.stem.lower()).strip("-")[:40] or "run"
+    return Path("dbagent-runs") / f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}"
+
+
+def check_target(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserError(f"--out {out}: exists and is not an empty directory; choose another")
+
+
+def _safe(path: str) -> PurePosixPath | None:
+    """A report's file path as a relative path inside the run directory, or None if it escapes."""
+    p = PurePosixPath(path.replace("\\", "/"))
+    if p.is_absolute() or ".." in p.parts or not p.parts:
+        return None
+    return p
+
+
+def write(out: Path, result: Result, report_text: str, trace_text: str) -> Path:
+    """Write every file of the run; returns the directory."""
+    check_target(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".dbagent-run-", dir=out.parent))
+    try:
+        try:
+            report = parse_report(report_text)
+            (staging / "report.md").write_text(render_report(report))
+            artifacts = {a.path: a for a in report.code.artifacts}
+        except ReportParseError:
+            (staging / "report.md").write_text(report_text)
+            artifacts = {}
+        for f in result.files:
+            rel = _safe(f.path)
+            if rel is None or f.path not in artifacts:
+                result.warnings.append(f"not written: {f.path} (outside the run directory)" if rel is None else "")
+                continue
+            target = staging.joinpath(*rel.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(artifacts[f.path].sql)
+        result.warnings = [w for w in result.warnings if w]
+        (staging / "trace.jsonl").write_text(trace_text)
+        result.out_dir = str(out)
+        (staging / "result.json").write_text(result.model_dump_json(indent=2) + "\n")
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
