@@ -152,6 +152,20 @@ class Sandbox:
                 conn.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(name)))
         return name
 
+    def role_names(self) -> set[str]:
+        with self.admin() as conn:
+            return {r[0] for r in conn.execute("select rolname from pg_roles")}
+
+    def drop_roles(self, names: set[str]) -> None:
+        """Drop roles a dry-run created (their objects went with the clone); best effort."""
+        with self.admin() as conn:
+            conn.autocommit = True
+            for name in sorted(names):
+                try:
+                    conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(name)))
+                except psycopg.Error:
+                    pass  # still referenced somewhere: the server is throwaway, and closing drops it
+
     def drop_database(self, name: str) -> None:
         with self.admin() as conn:
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))

@@ -155,6 +155,7 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
     result.steps.append(StepOutcome(name="load_schema", status="ok",
                                     duration_ms=round((time.perf_counter() - started) * 1000, 2)))
     run = DryRun(sandbox, template, list(up), list(down), dict(variables or {}), result, limits=limits)
+    roles_before = sandbox.role_names()
     try:
         for step in STEPS:
             if result.failure is not None:
@@ -170,5 +171,7 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
     finally:
         if run.db:
             sandbox.drop_database(run.db)
+        # Roles are server-wide: those the migration made would break the next run of it.
+        sandbox.drop_roles(sandbox.role_names() - roles_before)
     result.passed = result.failure is None
     return result

@@ -193,3 +193,12 @@ def test_monitoring_roles_can_be_granted_but_not_used_by_the_migrator(write, san
     predefined = {row[0]: row[1:] for row in grants if row[0].startswith("pg_")}
     assert predefined == {name: (True, False, False) for name in
                           ("pg_monitor", "pg_read_all_stats", "pg_read_all_settings", "pg_stat_scan_tables")}
+
+
+def test_roles_a_migration_creates_do_not_outlive_its_dry_run(write, sandbox):
+    """Roles are server-wide; the re-apply step leaves them behind unless the dry-run drops them."""
+    up = write("up.sql", "CREATE ROLE dbagent_test_reporting NOLOGIN;\n")
+    down = write("down.sql", "DROP ROLE dbagent_test_reporting;\n")
+    assert dry_run([up], rollback=[down]).status == "verified"
+    assert dry_run([up], rollback=[down]).status == "verified"  # would fail: role already exists
+    assert "dbagent_test_reporting" not in sandbox.role_names()
