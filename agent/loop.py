@@ -147,8 +147,17 @@ def iterate(run: Loop) -> None:
         attempt = Attempt(iteration=iteration, status=checked.status, failure=checked.failure,
                           checks=_checks(checked), report_problems=checked.report_problems, lint=checked.lint,
                           dry_run=checked.dry_run, tool_calls=run.tools.calls - calls_before, usage=turn.usage)
-        run.trace("attempt", {"iteration": iteration, "status": attempt.status, "failure": attempt.failure,
-                              "checks": attempt.checks})
+        dr = checked.dry_run
+        run.trace("attempt", {
+            "iteration": iteration, "status": attempt.status, "failure": attempt.failure, "checks": attempt.checks,
+            "report_problems": [str(p) for p in checked.report_problems],
+            "lint": [f"{f.file}:{f.line}:{f.column} {f.severity} {f.rule}: {f.message}" for f in checked.lint],
+            "dry_run": None if dr is None else {
+                "passed": dr.passed, "failure": dr.failure, "statements": len(dr.statements),
+                "errors": [f"{s.file}:{s.error_line or s.line} {s.sqlstate} {s.message}" for s in dr.statements
+                           if s.status not in ("ok", "ignored")],
+                "rollback_proved": bool(dr.rollback and dr.rollback.proved)},
+            "timings_ms": checked.timings_ms})
         run.result.attempts.append(attempt)
         for name in ("status", "failure", "classification", "files", "report_problems", "lint", "dry_run"):
             setattr(run.result, name, getattr(checked, name))
