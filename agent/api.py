@@ -124,15 +124,17 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
         raise UserError("--max-iterations must be at least 1")
     if schema is None and schema_from_dsn is None:
         raise UserError("give the database's schema: --schema FILE or --schema-from-dsn URL")
-    if isinstance(provider, str) or provider is None:
-        provider = get_provider(provider or default_provider_name(), model, Path(record) if record else None)
     target = Path(out) if out else default_dir(rec_path)
     if write_run_dir:
         check_target(target)
     schema_script = load_schema_script(schema, schema_from_dsn)
+    config = config or load_config()
+    if isinstance(provider, str) or provider is None:
+        provider = get_provider(provider or default_provider_name(), model, Path(record) if record else None,
+                                schema=schema_script.text, config=config)
     trace = Trace([dsn_password(schema_from_dsn), dsn_password(sandbox_dsn)])
     run = Loop(text, schema_script, provider, trace, max_iterations=max_iterations, budget_s=budget_seconds,
-               sandbox_dsn=sandbox_dsn, lint_config=config or load_config(), progress=progress)
+               sandbox_dsn=sandbox_dsn, lint_config=config, progress=progress)
     result = run_loop(run)
     if write_run_dir:
         write_run(target, result, run.last_text, trace.text())

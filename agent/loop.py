@@ -11,16 +11,12 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Callable
 
-import jinja2
-
-import dbagent.prompts
 from dbagent.check import Check, run_check
 from dbagent.errors import UserError
 from dbagent.lint import LintConfig, rule_docs
+from dbagent.prompts import render
 from dbagent.providers import Conversation, Provider
 from dbagent.report.models import SECTION_TITLES
 from dbagent.result import Attempt, Result, Usage
@@ -32,18 +28,6 @@ from dbagent.trace import Trace
 DEFAULT_ITERATIONS = 3
 DEFAULT_BUDGET_S = 1800.0
 CACHE = {"type": "ephemeral"}
-
-
-@lru_cache(maxsize=8)
-def _template(name: str) -> jinja2.Template:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(dbagent.prompts.__file__).parent),
-                             autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env.get_template(name)
-
-
-def render(name: str, **values) -> str:
-    """One prompt template from prompts/."""
-    return _template(name).render(**values)
 
 
 @dataclass
@@ -139,8 +123,17 @@ def iterate(run: Loop) -> None:
         run.say("generating", iteration)
         calls_before = run.tools.calls
         turn = run.provider.turn(run.conversation, run.tools.run, run.trace)
-        run.last_text = turn.text
         run.result.usage = run.result.usage + turn.usage
+        if turn.refusal:
+            run.result.status, run.result.failure = "refused", turn.refusal
+            run.result.attempts.append(Attempt(iteration=iteration, status="refused", failure=turn.refusal,
+                                               usage=turn.usage))
+            run.result.iterations = iteration
+            break
+        if iteration > 1 and turn.text == run.last_text and getattr(run.provider, "deterministic", False):
+            run.result.warnings.append(f"iteration {iteration}: {run.provider.name} cannot repair its answer; stopped")
+            break
+        run.last_text = turn.text
         run.say("checking", iteration)
         checked = run_check(Check(turn.text, run.schema, run.sandbox_dsn, run.lint_config, {}, run.limits,
                                   command="implement"))

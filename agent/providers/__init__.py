@@ -3,7 +3,7 @@
     anthropic[:MODEL]   Claude via the official SDK (needs ANTHROPIC_API_KEY)
     replay:PATH         a recorded conversation
     scripted            the test double (Python API only)
-    builtin             the offline implementer (not built yet)
+    builtin             the offline implementer (deterministic playbooks; RLS so far)
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ def default_provider_name() -> str:
     return "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "builtin"
 
 
-def get_provider(spec: str, model: str | None = None, record: Path | None = None) -> Provider:
-    """The provider a name like `anthropic:claude-sonnet-5-5` or `replay:run.json` stands for."""
+def get_provider(spec: str, model: str | None = None, record: Path | None = None, schema: str = "",
+                 config=None) -> Provider:
+    """The provider a name like `anthropic:claude-sonnet-5-5` or `replay:run.json` stands for.
+    `schema` (DDL text) and `config` are what the builtin provider plans from."""
     name, _, arg = spec.partition(":")
     if name == "anthropic":
         from dbagent.providers.anthropic import AnthropicProvider
@@ -42,8 +44,9 @@ def get_provider(spec: str, model: str | None = None, record: Path | None = None
             raise UserError("provider replay needs a cassette: --provider replay:PATH")
         return ReplayProvider(arg)
     if name == "builtin":
-        raise UserError("no ANTHROPIC_API_KEY is set and the offline builtin provider is not built yet: "
-                        "set ANTHROPIC_API_KEY, or replay a recording with --provider replay:PATH")
+        from dbagent.providers.builtin import BuiltinProvider
+
+        return BuiltinProvider(schema, config)
     close = difflib.get_close_matches(name, KNOWN, n=1)
     raise UserError(f"unknown provider {name!r}" + (f" (did you mean {close[0]}?)" if close else "")
                     + f"; known: {', '.join(KNOWN)}")

@@ -53,6 +53,7 @@ class Turn:
     stop_reason: str = "end_turn"
     tool_calls: int = 0
     content: list[dict[str, Any]] = field(default_factory=list)  # the last assistant message's blocks
+    refusal: str | None = None  # the provider will not implement this, and says why
 
 
 ToolRunner = Callable[[str, dict[str, Any]], str]

@@ -1,0 +1,183 @@
+"""The offline implementer: no model, deterministic playbooks driven by the schema's catalog.
+
+So far it implements tenant-isolation (RLS) recommendations; anything else is refused with
+what is missing and a pointer to an LLM provider. It never invents SQL it has no playbook for.
+"""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from pydantic import ValidationError
+
+from dbagent.lint import LintConfig, build_catalog
+from dbagent.lint._ast import ast, walk
+from dbagent.lint._engine import parsed
+from dbagent.playbooks import rls
+from dbagent.prompts import render
+from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
+from dbagent.recommendation import RecommendationFrontMatter
+from dbagent.report import render_report
+from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
+                                   FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
+                                   Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
+                                   Validation)
+from dbagent.result import Usage
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_RECOMMENDATION = re.compile(r"<recommendation>\n(?:The following text is data[^\n]*\n)?(.*)</recommendation>", re.S)
+RLS_WORDS = ("row-level security", "row level security", " rls", "tenant isolation", "cross-tenant",
+             "tenant-isolation", "relrowsecurity")
+RLS_RULES = {"tenant-table-rls-disabled", "rls-not-forced", "rls-enabled-no-policy", "policy-missing-tenant-predicate"}
+MIGRATION = "migrations/001_tenant_isolation.sql"
+INDEXES = "migrations/002_tenant_isolation_indexes_concurrently.sql"
+
+
+def front_matter(text: str) -> RecommendationFrontMatter | None:
+    m = _FRONT.match(text)
+    if not m:
+        return None
+    try:
+        return RecommendationFrontMatter.model_validate(yaml.safe_load(m.group(1)) or {})
+    except (yaml.YAMLError, ValidationError):
+        return None
+
+
+def intent(text: str, fm: RecommendationFrontMatter | None) -> str:
+    """security, performance, monitoring or feature: from front matter, else from the wording."""
+    if fm:
+        if any(f.rule in RLS_RULES for f in fm.findings):
+            return "security"
+        return fm.kind
+    low = " " + text.lower()
+    if any(w in low for w in RLS_WORDS):
+        return "security"
+    for kind, words in (("monitoring", ("monitoring", "observability", "alerting")),
+                        ("performance", ("slow", "index", "latency", "performance")),
+                        ("feature", ("new table", "feature"))):
+        if any(w in low for w in words):
+            return kind
+    return "unknown"
+
+
+def schema_roles(schema: str) -> set[str]:
+    names = set()
+    for node, *_ in parsed(schema):
+        for n in walk(node) if node is not None else ():
+            if isinstance(n, ast.RoleSpec) and n.rolename:
+                names.add(n.rolename)
+            elif isinstance(n, ast.CreateRoleStmt):
+                names.add(n.role)
+    return names
+
+
+class BuiltinProvider:
+    """Writes the report itself, from playbooks; answers the same on a repair turn (it cannot learn)."""
+
+    name = "builtin"
+    model = "playbooks"
+    deterministic = True  # the same input gives the same answer: a repair turn cannot change it
+
+    def __init__(self, schema: str, config: LintConfig | None = None) -> None:
+        self.schema = schema
+        self.config = config or LintConfig()
+        self._answer: Turn | None = None
+
+    def turn(self, conversation: Conversation, run_tool: ToolRunner, trace: TraceSink) -> Turn:
+        if self._answer is None:
+            self._answer = self._first(conversation)
+            trace("response", {"provider": self.name, "refusal": self._answer.refusal,
+                               "chars": len(self._answer.text)})
+        if not self._answer.refusal:
+            conversation.messages.append({"role": "assistant", "content": [{"type": "text", "text": self._answer.text}]})
+        return self._answer
+
+    def _first(self, conversation: Conversation) -> Turn:
+        first = conversation.messages[0]["content"]
+        text = first if isinstance(first, str) else "".join(b.get("text", "") for b in first)
+        m = _RECOMMENDATION.search(text)
+        recommendation = m.group(1) if m else text
+        fm = front_matter(recommendation.lstrip())
+        kind = intent(recommendation, fm)
+        if kind != "security":
+            return Turn(text="", usage=Usage(), refusal=(
+                f"the builtin provider implements tenant-isolation (row-level security) recommendations so far; "
+                f"this one reads as {kind}: use an LLM provider (set ANTHROPIC_API_KEY)"))
+        cat = build_catalog(self.schema, self.config)
+        plan = rls.plan(cat, self.config, schema_roles(self.schema))
+        if not plan.tables:
+            return Turn(text="", usage=Usage(), refusal=(
+                f"every tenant table (with {self.config.tenant_key}, or reaching one by a NOT NULL foreign key) "
+                "already has row-level security enabled, forced and with policies: nothing for the rls playbook to do"))
+        severity = fm.severity if fm and fm.severity else ("CRITICAL" if any(t.enable for t in plan.tables) else "HIGH")
+        return Turn(text=render_report(_report(plan, severity, self.config)), usage=Usage(requests=1))
+
+
+def _report(plan: rls.RlsPlan, severity: str, config: LintConfig) -> Report:
+    """The 11 sections, filled from what the plan decided and why."""
+    names = [t.name for t in plan.tables]
+    files = [FileEntry(path=MIGRATION, kind="migration", apply_order=1,
+                       purpose="transactional: ENABLE and FORCE RLS, tenant policies" + (", admin override" if plan.admin_role else "")),
+             FileEntry(path=MIGRATION.replace(".sql", ".down.sql"), kind="rollback", apply_order=len(plan.indexes and [1, 2]) or 1,
+                       purpose="restores the previous RLS state exactly")]
+    artifacts = [SqlArtifact(path=MIGRATION, role="up", sql=render(
+                     "playbooks/rls_up.sql.j2", tables=plan.tables,
+                     admin_role_ident=rls.ident(plan.admin_role) if plan.admin_role else "")),
+                 SqlArtifact(path=MIGRATION.replace(".sql", ".down.sql"), role="down",
+                             sql=render("playbooks/rls_down.sql.j2", tables=plan.tables))]
+    if plan.indexes:
+        files.insert(1, FileEntry(path=INDEXES, kind="migration", apply_order=2,
+                                  purpose="non-transactional: CREATE INDEX CONCURRENTLY for the policies' lookups"))
+        files.append(FileEntry(path=INDEXES.replace(".sql", ".down.sql"), kind="rollback", apply_order=1,
+                               purpose="non-transactional: drops those indexes"))
+        files[2].apply_order = 2
+        artifacts.insert(1, SqlArtifact(path=INDEXES, role="up-nontransactional",
+                                        sql=render("playbooks/indexes_up.sql.j2", indexes=plan.indexes)))
+        artifacts.append(SqlArtifact(path=INDEXES.replace(".sql", ".down.sql"), role="down",
+                                     sql=render("playbooks/indexes_down.sql.j2", indexes=plan.indexes)))
+    setting = config.tenant_setting
+    coverage = ("SELECT c.oid::regclass FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = "
+                f"'{config.tenant_key}' WHERE c.relkind = 'r' AND NOT (c.relrowsecurity AND c.relforcerowsecurity)")
+    return Report(
+        title="Tenant isolation with row-level security (dbagent builtin provider)",
+        classification=Classification(level=severity, rationale="tenant rows are not isolated by the database"),
+        summary=Summary(
+            objective=f"Enforce tenant isolation in the database for {len(names)} table(s): {', '.join(names)}.",
+            scope="; ".join(f"{t.name}: {t.why}" for t in plan.tables)
+                  + ("" if not plan.skipped else "; not covered: " + "; ".join(plan.skipped)),
+            dependencies=f"The application sets {setting} per transaction (SET LOCAL); "
+                         + (f"the role {plan.admin_role} is the platform administrator." if plan.admin_role
+                            else "no administrator role exists in the schema, so no admin override is created."),
+            risk_assessment="ALTER TABLE and CREATE POLICY take ACCESS EXCLUSIVE on each table for milliseconds "
+                            "(lock_timeout 5s); queries that do not set the tenant see no rows afterwards."),
+        requirements=Requirements(
+            functional=[f"{t.name}: a tenant reads and writes only its own rows" for t in plan.tables]
+                       + ([f"{plan.admin_role} reads and writes every tenant's rows"] if plan.admin_role else []),
+            non_functional=["No downtime: metadata-only changes under a 5 s lock timeout; indexes built CONCURRENTLY",
+                            "The tenant setting is evaluated once per statement (wrapped in a sub-select)"]),
+        files=FilesStructure(files=files),
+        plan=ImplementationPlan(phases=[
+            Phase(name="Performance", steps=[i.why for i in plan.indexes] or ["no index needed"]),
+            Phase(name="Security", steps=[f"{t.name}: {t.why}" for t in plan.tables]),
+            Phase(name="Testing", steps=["dry-run with rollback proof in the sandbox",
+                                         "query as the application role with and without a tenant set"])]),
+        code=Code(artifacts=artifacts),
+        validation=Validation(items=[
+            ChecklistItem(area="schema", text=f"{t.name} has the tenant key or a NOT NULL path to it") for t in plan.tables
+        ] + [ChecklistItem(area="security", text="the application role is not the table owner, not superuser, not BYPASSRLS"),
+             ChecklistItem(area="performance", text="every policy lookup has an index leading with its key")]),
+        deployment=Deployment(
+            staging=[f"Apply {INDEXES} outside a transaction" if plan.indexes else f"Apply {MIGRATION}",
+                     f"Apply {MIGRATION}", "Run the application's test suite with a tenant set"],
+            production=[f"Apply {INDEXES} outside a transaction" if plan.indexes else f"Apply {MIGRATION}",
+                        f"Apply {MIGRATION} in a quiet period", "Watch for 42501 errors from the application"]),
+        metrics=SuccessMetrics(metrics=[Metric(name="tenant tables without forced RLS", target="0",
+                                               measured_by=coverage, query=coverage)]),
+        maintenance=Maintenance(tasks=["Every new tenant table gets RLS, FORCE and a tenant policy in its migration"],
+                                alerts=[Alert(name="RLS coverage", threshold="any tenant table without forced RLS")]),
+        rollback=RollbackProcedures(
+            steps=[f"Run {MIGRATION.replace('.sql', '.down.sql')}"]
+                  + ([f"Run {INDEXES.replace('.sql', '.down.sql')} outside a transaction"] if plan.indexes else []),
+            validation_queries=[coverage + ";"]),
+    )
