@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import Callable
+from pathlib import Path
+from typing import Annotated, Callable, Optional
 
 import typer
 
@@ -13,6 +14,15 @@ from dbagent.errors import DbagentError
 from dbagent.result import Result
 
 SANDBOX_DSN_HELP = "Use this existing throwaway server instead of the embedded one (env: DBAGENT_SANDBOX_DSN)."
+
+# Options several commands share, declared once.
+SchemaOpt = Annotated[Optional[Path], typer.Option(
+    "--schema", help="The schema to start from: plain DDL or pg_dump --schema-only output.")]
+SchemaFromDsnOpt = Annotated[Optional[str], typer.Option(
+    "--schema-from-dsn", help="Dump the starting schema from this database, read-only.")]
+SandboxDsnOpt = Annotated[Optional[str], typer.Option("--sandbox-dsn", help=SANDBOX_DSN_HELP)]
+VariablesOpt = Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the Result as JSON on stdout.")]
 
 
 def fail(message: str, code: int) -> typer.Exit:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from dbagent import api
-from dbagent.cli._common import SANDBOX_DSN_HELP, emit, handles_errors, parse_variables, sandbox_dsn
+from dbagent.cli._common import (JsonOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, VariablesOpt,
+                                 emit, handles_errors, parse_variables, sandbox_dsn)
 from dbagent.cli.dryrun import render_dry_run
 from dbagent.result import Result
 
@@ -38,11 +39,11 @@ def _render(result: Result) -> None:
 @handles_errors
 def check(
     report: Annotated[Path, typer.Argument(help="An 11-section report (markdown) written by any model or person.")],
-    schema: Annotated[Optional[Path], typer.Option(help="Schema to start from: plain DDL or pg_dump --schema-only output.")] = None,
-    schema_from_dsn: Annotated[Optional[str], typer.Option(help="Dump the starting schema from this database, read-only.")] = None,
-    sandbox_dsn_opt: Annotated[Optional[str], typer.Option("--sandbox-dsn", help=SANDBOX_DSN_HELP)] = None,
-    variable: Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE.")] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print only the Result as JSON on stdout.")] = False,
+    schema: SchemaOpt = None,
+    schema_from_dsn: SchemaFromDsnOpt = None,
+    sandbox_dsn_opt: SandboxDsnOpt = None,
+    variable: VariablesOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """Check a report: parse its 11 sections, lint its SQL, dry-run it with rollback proof (needs a schema)."""
     result = api.check(report, schema=schema, schema_from_dsn=schema_from_dsn,

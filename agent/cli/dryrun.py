@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from dbagent import api
-from dbagent.cli._common import SANDBOX_DSN_HELP, emit, handles_errors, parse_variables, sandbox_dsn
+from dbagent.cli._common import (JsonOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, VariablesOpt,
+                                 emit, handles_errors, parse_variables, sandbox_dsn)
 from dbagent.result import Result
 
 
@@ -59,13 +60,13 @@ def _render(result: Result) -> None:
 def dryrun(
     migrations: Annotated[list[Path], typer.Argument(help="Forward migration files, applied in order.")],
     rollback: Annotated[Optional[list[Path]], typer.Option("--rollback", "-r", help="Rollback files, applied in order after the migration.")] = None,
-    schema: Annotated[Optional[Path], typer.Option(help="Schema to start from: plain DDL or pg_dump --schema-only output.")] = None,
-    schema_from_dsn: Annotated[Optional[str], typer.Option(help="Dump the starting schema from this database, read-only.")] = None,
-    sandbox_dsn_opt: Annotated[Optional[str], typer.Option("--sandbox-dsn", help=SANDBOX_DSN_HELP)] = None,
-    variable: Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE.")] = None,
+    schema: SchemaOpt = None,
+    schema_from_dsn: SchemaFromDsnOpt = None,
+    sandbox_dsn_opt: SandboxDsnOpt = None,
+    variable: VariablesOpt = None,
     statement_timeout: Annotated[str, typer.Option(help="statement_timeout for every statement run.")] = "30s",
     lock_timeout: Annotated[str, typer.Option(help="lock_timeout for every statement run.")] = "5s",
-    json: Annotated[bool, typer.Option("--json", help="Print only the Result as JSON on stdout.")] = False,
+    json: JsonOpt = False,
 ) -> None:
     """Dry-run migrations in a throwaway PostgreSQL: per-statement evidence, catalog diff, rollback proof."""
     result = api.dry_run(migrations, rollback=rollback or [], schema=schema, schema_from_dsn=schema_from_dsn,

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from dbagent import api
-from dbagent.cli._common import SANDBOX_DSN_HELP, emit, handles_errors, sandbox_dsn
+from dbagent.cli._common import (JsonOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, emit,
+                                 handles_errors, sandbox_dsn)
 from dbagent.loop import DEFAULT_ITERATIONS, stderr_progress
 from dbagent.providers import default_provider_name
 from dbagent.result import Result
@@ -35,15 +36,15 @@ def _render(result: Result) -> None:
 @handles_errors
 def implement(
     recommendation: Annotated[Path, typer.Argument(help="The recommendation (markdown, optional YAML front matter).")],
-    schema: Annotated[Optional[Path], typer.Option(help="The database's schema: plain DDL or pg_dump --schema-only output.")] = None,
-    schema_from_dsn: Annotated[Optional[str], typer.Option(help="Dump the schema from this database, read-only.")] = None,
+    schema: SchemaOpt = None,
+    schema_from_dsn: SchemaFromDsnOpt = None,
     provider: Annotated[Optional[str], typer.Option(help="anthropic[:MODEL] or replay:PATH (default: anthropic with ANTHROPIC_API_KEY, else builtin).")] = None,
     model: Annotated[Optional[str], typer.Option(help="Model id (default: the newest Sonnet the installed SDK knows).")] = None,
     max_iterations: Annotated[int, typer.Option(help="Attempts before giving up.")] = DEFAULT_ITERATIONS,
     out: Annotated[Optional[Path], typer.Option(help="Run directory (default: dbagent-runs/<time>-<name>/).")] = None,
     record: Annotated[Optional[Path], typer.Option(help="Record the conversation for --provider replay:PATH.")] = None,
-    sandbox_dsn_opt: Annotated[Optional[str], typer.Option("--sandbox-dsn", help=SANDBOX_DSN_HELP)] = None,
-    json: Annotated[bool, typer.Option("--json", help="Print only the Result as JSON on stdout.")] = False,
+    sandbox_dsn_opt: SandboxDsnOpt = None,
+    json: JsonOpt = False,
 ) -> None:
     """Implement a recommendation: the model writes it, dbagent proves it (lint, dry-run, rollback)."""
     if provider is None and default_provider_name() == "builtin":

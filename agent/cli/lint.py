@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from dbagent import api
-from dbagent.cli._common import handles_errors, parse_variables
+from dbagent.cli._common import SchemaOpt, VariablesOpt, handles_errors, parse_variables
 from dbagent.lint import load_config, rule_docs
 from dbagent.lint._output import render_json, render_rules_markdown, render_sarif, render_text
 from dbagent.lint.rules import GROUPS
@@ -44,11 +44,11 @@ def _version() -> str:
 @handles_errors
 def lint(
     files: Annotated[list[Path], typer.Argument(help="SQL files, checked in order as one migration (x.down.sql files are rollbacks).")],
-    schema: Annotated[Optional[Path], typer.Option(help="The schema before the migration: plain DDL or pg_dump --schema-only output.")] = None,
+    schema: SchemaOpt = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     fail_on: Annotated[FailOn, typer.Option(help="Exit 1 when a finding reaches this severity.")] = FailOn.error,
     config: Annotated[Optional[Path], typer.Option(help="pyproject.toml to read [tool.dbagent.lint] from (default: the nearest one).")] = None,
-    variable: Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE, as for dryrun.")] = None,
+    variable: VariablesOpt = None,
 ) -> None:
     """Check migrations for lock hazards, transaction mistakes, RLS holes, index problems and sandbox danger."""
     report = api.lint(files, schema=schema, config=load_config(config) if config else None,

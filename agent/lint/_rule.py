@@ -122,6 +122,11 @@ class Rule:
                        file=s.source.name, line=line, column=column, message=message + where,
                        hint=self.hint)
 
+    def finding_at(self, file: str, line: int, column: int, message: str) -> Finding:
+        """A finding at a place that is not a statement (a parse error, a directive)."""
+        return Finding(rule=self.id, group=self.group, severity=self.severity_override or self.severity,
+                       file=file, line=line, column=column, message=message, hint=self.hint)
+
     @classmethod
     def doc(cls) -> RuleDoc:
         text = inspect.cleandoc(cls.__doc__ or "")

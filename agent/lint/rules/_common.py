@@ -13,6 +13,12 @@ def is_forward(s: Stmt) -> bool:
     return s.role in ("up", "up-nontransactional")
 
 
+def existing_table(s: Stmt, ctx: Context) -> str:
+    """The table an ALTER TABLE changes, when it existed before the migration; else ''."""
+    table = qualname(getattr(s.node, "relation", None)) if isinstance(s.node, ast.AlterTableStmt) else ""
+    return table if table and ctx.existed(table) else ""
+
+
 def alter_cmds(node: ast.Node, *subtypes: str) -> Iterator[ast.AlterTableCmd]:
     """ALTER TABLE subcommands of the given kinds (all when none given)."""
     if isinstance(node, ast.AlterTableStmt):

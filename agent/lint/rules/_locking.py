@@ -56,3 +56,12 @@ def locks_existing_table(s: Stmt, ctx: Context) -> str:
         if ctx.existed(table):
             return table
     return access_exclusive_table(node, ctx)
+
+
+def missing_timeout(rule, s: Stmt, ctx: Context, setting: str):
+    """Findings for a locking statement with `setting` unset: once per file, at the first one (as squawk)."""
+    table = locks_existing_table(s, ctx)
+    reported = ctx.state(rule.id).setdefault("files", set())
+    if table and not getattr(ctx.file, setting) and not s.nested and s.source.name not in reported:
+        reported.add(s.source.name)
+        yield rule.hit(s, f"statement locks existing table {table} with no {setting} set")

@@ -1,5 +1,5 @@
-from dbagent.lint._ast import qualname, type_name
-from dbagent.lint.rules._common import alter_cmds, column_default, constraint_kinds
+from dbagent.lint._ast import type_name
+from dbagent.lint.rules._common import alter_cmds, column_default, constraint_kinds, existing_table
 from dbagent.lint._rule import Rule
 
 SERIAL = {"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"}
@@ -21,8 +21,8 @@ class AddRequiredColumn(Rule):
     hint = "give the column a constant default, or add it nullable, backfill, then SET NOT NULL safely"
 
     def check(self, s, ctx):
-        table = qualname(getattr(s.node, "relation", None))
-        if not table or not ctx.existed(table):
+        table = existing_table(s, ctx)
+        if not table:
             return
         for cmd in alter_cmds(s.node, "AT_AddColumn"):
             col = cmd.def_

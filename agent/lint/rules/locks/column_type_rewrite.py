@@ -1,5 +1,5 @@
-from dbagent.lint._ast import ast, qualname, type_name
-from dbagent.lint.rules._common import alter_cmds
+from dbagent.lint._ast import ast, type_name
+from dbagent.lint.rules._common import alter_cmds, existing_table
 from dbagent.lint._rule import Rule
 
 # old type -> new types PostgreSQL changes without a rewrite (binary-coercible, or a wider limit)
@@ -23,8 +23,8 @@ class ColumnTypeRewrite(Rule):
     hint = "add a new column, backfill it in batches, and swap; or confirm no rewrite in the dry-run (relfilenode)"
 
     def check(self, s, ctx):
-        table = qualname(getattr(s.node, "relation", None))
-        if not table or not ctx.existed(table):
+        table = existing_table(s, ctx)
+        if not table:
             return
         t = ctx.catalog.table(table)
         for cmd in alter_cmds(s.node, "AT_AlterColumnType"):

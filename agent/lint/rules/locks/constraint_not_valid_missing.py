@@ -1,5 +1,5 @@
-from dbagent.lint._ast import ast, qualname
-from dbagent.lint.rules._common import alter_cmds
+from dbagent.lint._ast import ast
+from dbagent.lint.rules._common import alter_cmds, existing_table
 from dbagent.lint._rule import Rule
 
 
@@ -20,8 +20,8 @@ class ConstraintNotValidMissing(Rule):
     hint = "add the constraint NOT VALID, then VALIDATE CONSTRAINT in a later transaction"
 
     def check(self, s, ctx):
-        table = qualname(getattr(s.node, "relation", None))
-        if not table or not ctx.existed(table):
+        table = existing_table(s, ctx)
+        if not table:
             return
         for cmd in alter_cmds(s.node, "AT_AddConstraint"):
             con = cmd.def_

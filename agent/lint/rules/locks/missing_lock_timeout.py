@@ -1,4 +1,4 @@
-from dbagent.lint.rules._locking import locks_existing_table
+from dbagent.lint.rules._locking import missing_timeout
 from dbagent.lint._rule import Rule
 
 
@@ -19,8 +19,4 @@ class MissingLockTimeout(Rule):
     hint = "SET lock_timeout (e.g. '5s') before the first locking statement, and retry on timeout"
 
     def check(self, s, ctx):
-        table = locks_existing_table(s, ctx)
-        reported = ctx.state(self.id).setdefault("files", set())
-        if table and not ctx.file.lock_timeout and not s.nested and s.source.name not in reported:
-            reported.add(s.source.name)  # once per file, at the first locking statement (as squawk)
-            yield self.hit(s, f"statement locks existing table {table} with no lock_timeout set")
+        return missing_timeout(self, s, ctx, "lock_timeout")

@@ -1,4 +1,4 @@
-from dbagent.lint.rules._locking import locks_existing_table
+from dbagent.lint.rules._locking import missing_timeout
 from dbagent.lint._rule import Rule
 
 
@@ -19,8 +19,4 @@ class MissingStatementTimeout(Rule):
     hint = "SET statement_timeout before the first locking statement"
 
     def check(self, s, ctx):
-        table = locks_existing_table(s, ctx)
-        reported = ctx.state(self.id).setdefault("files", set())
-        if table and not ctx.file.statement_timeout and not s.nested and s.source.name not in reported:
-            reported.add(s.source.name)  # once per file, at the first locking statement (as squawk)
-            yield self.hit(s, f"statement locks existing table {table} with no statement_timeout set")
+        return missing_timeout(self, s, ctx, "statement_timeout")

@@ -1,5 +1,4 @@
-from dbagent.lint._ast import qualname
-from dbagent.lint.rules._common import alter_cmds
+from dbagent.lint.rules._common import alter_cmds, existing_table
 from dbagent.lint._rule import Rule
 
 
@@ -21,8 +20,8 @@ class SetNotNullScan(Rule):
     hint = "first add CHECK (col IS NOT NULL) NOT VALID and VALIDATE it; PostgreSQL 12+ then skips the scan"
 
     def check(self, s, ctx):
-        table = qualname(getattr(s.node, "relation", None))
-        if not table or not ctx.existed(table):
+        table = existing_table(s, ctx)
+        if not table:
             return
         for cmd in alter_cmds(s.node, "AT_SetNotNull"):
             if (table, cmd.name) not in ctx.validated_not_null:

@@ -1,5 +1,5 @@
-from dbagent.lint._ast import ast, func_name, qualname, type_name, walk
-from dbagent.lint.rules._common import alter_cmds, column_default, constraint_kinds
+from dbagent.lint._ast import ast, func_name, type_name, walk
+from dbagent.lint.rules._common import alter_cmds, column_default, constraint_kinds, existing_table
 from dbagent.lint._rule import Rule
 
 VOLATILE = {"random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
@@ -26,8 +26,8 @@ class VolatileDefaultRewrite(Rule):
     hint = "add the column without the default, set the default separately, and backfill in batches"
 
     def check(self, s, ctx):
-        table = qualname(getattr(s.node, "relation", None))
-        if not table or not ctx.existed(table):
+        table = existing_table(s, ctx)
+        if not table:
             return
         for cmd in alter_cmds(s.node, "AT_AddColumn"):
             col = cmd.def_

@@ -20,7 +20,5 @@ class IgnoreWithoutReason(Rule):
     hint = "write why after the rule id: -- dbagent:ignore <rule-id> <reason>"
 
     def at(self, ignore, detail: str) -> Finding:
-        return Finding(rule=self.id, group=self.group, severity=self.severity_override or self.severity,
-                       file=ignore.file, line=ignore.line, column=ignore.column,
-                       message=f"ignore directive for {', '.join(ignore.rules) or '(no rule)'} {detail}",
-                       hint=self.hint)
+        rules = ", ".join(ignore.rules) or "(no rule)"
+        return self.finding_at(ignore.file, ignore.line, ignore.column, f"ignore directive for {rules} {detail}")

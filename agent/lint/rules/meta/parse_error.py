@@ -18,5 +18,4 @@ class ParseErrorRule(Rule):
     hint = "fix the syntax at the position given"
 
     def at(self, file: str, line: int, column: int, message: str) -> Finding:
-        return Finding(rule=self.id, group=self.group, severity=self.severity_override or self.severity,
-                       file=file, line=line, column=column, message=message, hint=self.hint)
+        return self.finding_at(file, line, column, message)

@@ -19,6 +19,4 @@ class UnusedIgnore(Rule):
     hint = "remove the directive, or put it on the line before the statement it is meant for"
 
     def at(self, ignore, detail: str) -> Finding:
-        return Finding(rule=self.id, group=self.group, severity=self.severity_override or self.severity,
-                       file=ignore.file, line=ignore.line, column=ignore.column,
-                       message=f"ignore directive: {detail}", hint=self.hint)
+        return self.finding_at(ignore.file, ignore.line, ignore.column, f"ignore directive: {detail}")
