@@ -11,6 +11,7 @@ from dbagent.cli.check import check
 from dbagent.cli.dryrun import dryrun
 from dbagent.cli.implement import implement
 from dbagent.cli.lint import lint, rules
+from dbagent.cli.mcp import mcp
 
 app = typer.Typer(name="dbagent", no_args_is_help=True, add_completion=False,
                   pretty_exceptions_enable=False,
@@ -20,6 +21,7 @@ app.command("check")(check)
 app.command("dryrun")(dryrun)
 app.command("lint")(lint)
 app.command("rules")(rules)
+app.command("mcp")(mcp)
 
 
 @app.callback()

@@ -1,0 +1,1 @@
+"""dbagent as an MCP server (official `mcp` SDK): the outer shell for orchestrating agents."""
