@@ -14,6 +14,9 @@ from dbagent.rundir import check_target, default_dir
 from dbagent.rundir import write as write_run
 from dbagent.trace import Trace, dsn_password
 from dbagent.errors import UserError
+from dbagent.layouts import LAYOUTS, detect, plan_files, steps_of, write_files
+from dbagent.layouts._sql import verify_sql
+from dbagent.report import parse_report
 from dbagent.inputs import read_text_file
 from dbagent.lint import LintConfig, LintReport, SqlSource, load_config
 from dbagent.lint import lint as _lint
@@ -110,13 +113,16 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
               max_iterations: int = DEFAULT_ITERATIONS, out: PathLike | None = None,
               sandbox_dsn: str | None = None, record: PathLike | None = None,
               budget_seconds: float = DEFAULT_BUDGET_S, config: LintConfig | None = None,
-              progress: "Callable[[str], None] | None" = None, write_run_dir: bool = True) -> Result:
+              progress: "Callable[[str], None] | None" = None, write_run_dir: bool = True,
+              project: PathLike | None = None, layout: str = "auto") -> Result:
     """Turn a recommendation into a proven implementation: the model writes the 11-section report,
     every attempt is parsed, linted and dry-run with rollback proof, failures go back as repair
     turns. Returns the Result of the last attempt with every attempt's evidence.
 
     `provider` is a name (`anthropic[:MODEL]`, `replay:PATH`) or a Provider object (e.g. the
-    scripted test double); the default is anthropic when ANTHROPIC_API_KEY is set.
+    scripted test double); the default is anthropic when ANTHROPIC_API_KEY is set. With
+    `project`, verified files are also written where that project keeps its migrations, in its
+    tool's format (`layout` auto-detected unless given).
     """
     rec_path = Path(recommendation)
     text = require_recommendation(read_text_file(rec_path, "recommendation"))
@@ -127,6 +133,13 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
     target = Path(out) if out else default_dir(rec_path)
     if write_run_dir:
         check_target(target)
+    project_dir = Path(project) if project is not None else None
+    if project_dir is not None:
+        if not project_dir.is_dir():
+            raise UserError(f"--project {project_dir}: not a directory")
+        chosen, why = detect(project_dir) if layout == "auto" else (layout, "chosen with --layout")
+        if chosen not in LAYOUTS:
+            raise UserError(f"unknown layout {layout!r}; known: auto, {', '.join(LAYOUTS)}")
     schema_script = load_schema_script(schema, schema_from_dsn)
     config = config or load_config()
     if isinstance(provider, str) or provider is None:
@@ -136,6 +149,20 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
     run = Loop(text, schema_script, provider, trace, max_iterations=max_iterations, budget_s=budget_seconds,
                sandbox_dsn=sandbox_dsn, lint_config=config, progress=progress)
     result = run_loop(run)
+    if project_dir is not None:
+        _write_project(result, run.last_text, project_dir, chosen, why)
     if write_run_dir:
         write_run(target, result, run.last_text, trace.text())
     return result
+
+
+def _write_project(result: Result, report_text: str, project: Path, layout: str, why: str) -> None:
+    """Verified files into the project, in its tool's format; an unverified run writes nothing there."""
+    result.layout = f"{layout}: {why}"
+    if result.status != "verified":
+        result.warnings.append(f"nothing written to {project}: the implementation is not verified")
+        return
+    steps = steps_of(parse_report(report_text))
+    verify = verify_sql(result.dry_run.changes) if result.dry_run else ""
+    written = write_files(project, plan_files(project, layout, steps, verify))
+    result.project_files = [str(p.relative_to(project)) for p in written]

@@ -66,6 +66,8 @@ class Result(BaseModel):
     dry_run: DryRunResult | None = None
     attempts: list[Attempt] = Field(default_factory=list, description="implement: every iteration's evidence")
     out_dir: str | None = Field(None, description="implement: the run directory")
+    layout: str | None = Field(None, description="implement --project: the migration tool written for, and why")
+    project_files: list[str] = Field(default_factory=list, description="implement --project: files written")
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict, description="per stage")
     warnings: list[str] = Field(default_factory=list)

@@ -27,6 +27,10 @@ def _render(result: Result) -> None:
               f"cache write {u.cache_write_tokens}, cache read {u.cache_read_tokens}, ${u.cost_usd:.4f}")
     if result.out_dir:
         out.print(f"run directory: {escape(result.out_dir)}")
+    if result.layout:
+        out.print(f"project layout: {escape(result.layout)}")
+    for f in result.project_files:
+        out.print(f"  wrote {escape(f)}")
     if result.status == "verified":
         out.print(f"[bold green]VERIFIED[/] after {result.iterations} iteration(s)")
     else:
@@ -43,6 +47,8 @@ def implement(
     max_iterations: Annotated[int, typer.Option(help="Attempts before giving up.")] = DEFAULT_ITERATIONS,
     out: Annotated[Optional[Path], typer.Option(help="Run directory (default: dbagent-runs/<time>-<name>/).")] = None,
     record: Annotated[Optional[Path], typer.Option(help="Record the conversation for --provider replay:PATH.")] = None,
+    project: Annotated[Optional[Path], typer.Option(help="Also write the verified files into this project, in its migration tool's format.")] = None,
+    layout: Annotated[str, typer.Option(help="auto, plain, sqitch, dbmate, golang-migrate, flyway, alembic or supabase.")] = "auto",
     sandbox_dsn_opt: SandboxDsnOpt = None,
     json: JsonOpt = False,
 ) -> None:
@@ -51,5 +57,6 @@ def implement(
         typer.echo("dbagent: no ANTHROPIC_API_KEY set: using the offline builtin provider", err=True)
     result = api.implement(recommendation, schema=schema, schema_from_dsn=schema_from_dsn, provider=provider,
                            model=model, max_iterations=max_iterations, out=out, record=record,
-                           sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), progress=None if json else stderr_progress())
+                           sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), progress=None if json else stderr_progress(),
+                           project=project, layout=layout)
     emit(result, json, _render)
