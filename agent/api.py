@@ -15,7 +15,6 @@ from dbagent.rundir import write as write_run
 from dbagent.trace import Trace, dsn_password
 from dbagent.errors import UserError
 from dbagent.layouts import LAYOUTS, detect, plan_files, steps_of, write_files
-from dbagent.layouts._sql import verify_sql
 from dbagent.report import parse_report
 from dbagent.inputs import read_text_file
 from dbagent.lint import LintConfig, LintReport, SqlSource, load_config
@@ -163,6 +162,5 @@ def _write_project(result: Result, report_text: str, project: Path, layout: str,
         result.warnings.append(f"nothing written to {project}: the implementation is not verified")
         return
     steps = steps_of(parse_report(report_text))
-    verify = verify_sql(result.dry_run.changes) if result.dry_run else ""
-    written = write_files(project, plan_files(project, layout, steps, verify))
+    written = write_files(project, plan_files(project, layout, steps))
     result.project_files = [str(p.relative_to(project)) for p in written]

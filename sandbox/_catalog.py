@@ -72,7 +72,7 @@ _QUERIES: dict[str, str] = {
           join pg_catalog.pg_class c on c.oid = i.indexrelid
           join pg_catalog.pg_namespace n on n.oid = c.relnamespace
          where {_USER_NS}""",
-    "policy": f"""
+    "policy": """
         select pg_catalog.format('%I.%I.%I', p.schemaname, p.tablename, p.policyname),
                p.permissive, p.cmd as command, p.roles::text[] as roles,
                p.qual as using, p.with_check as with_check

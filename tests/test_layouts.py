@@ -8,11 +8,11 @@ and executed the way each tool executes them; see the README.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
@@ -86,15 +86,16 @@ def test_numbering_follows_the_existing_files(tmp_path, steps):
     golang = sorted(plan_files(project(tmp_path / "g", PROJECTS["golang-migrate"]), "golang-migrate", steps))
     assert golang[0].startswith("migrations/000002_tenant_isolation.") and all(re.match(r"migrations/\d{6}_", g) for g in golang)
     stamps = [f.split("/")[-1][:14] for f in plan_files(project(tmp_path / "d", PROJECTS["dbmate"]), "dbmate", steps)]
-    assert stamps == sorted(stamps) and stamps[0] > "20240101000000" and len(set(stamps)) == 2
+    assert stamps == sorted(stamps) and stamps[0] > "20240101000000" and len(set(stamps)) == 3  # one per index
 
 
 def test_dbmate_markers_and_transaction_false(tmp_path, steps):
     files = plan_files(project(tmp_path, PROJECTS["dbmate"]), "dbmate", steps)
-    txn, nontxn = [files[k] for k in sorted(files)]
+    txn, nontxn, _ = [files[k] for k in sorted(files)]
     assert txn.startswith("-- migrate:up\n") and "\n-- migrate:down\n" in txn
     assert "BEGIN;" not in txn and "COMMIT;" not in txn  # dbmate wraps the file itself
     assert nontxn.startswith("-- migrate:up transaction:false\n") and "-- migrate:down transaction:false\n" in nontxn
+    assert nontxn.count("CREATE INDEX CONCURRENTLY") == 1  # dbmate sends a file as one query
 
 
 def test_flyway_undo_files_and_per_script_settings(tmp_path, steps):
@@ -196,3 +197,59 @@ def test_unverified_runs_write_nothing_into_the_project(tmp_path, write):
 def test_statements_helper_keeps_function_bodies_whole():
     sql = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\nSELECT 2;\n"
     assert statements(sql) == ["CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$", "SELECT 2"]
+
+
+def _socket_env(sandbox, db: str) -> dict[str, str]:
+    info = conninfo_to_dict(sandbox.server.conninfo(db, user=sandbox.migrator))
+    env = {"PGHOST": info["host"], "PGPORT": str(info.get("port", 5432)), "PGUSER": info["user"], "PGDATABASE": db,
+           "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(Path.home())}
+    if info.get("password"):
+        env["PGPASSWORD"] = info["password"]
+    return env
+
+
+def _rls_on(sandbox, db: str) -> bool:
+    with sandbox.connect(db) as conn:
+        return conn.execute("select relrowsecurity from pg_class where oid = 'public.tasks'::regclass").fetchone()[0]
+
+
+@pytest.mark.skipif(not shutil.which("dbmate"), reason="dbmate is not installed (.ci/run installs it from npm)")
+def test_dbmate_applies_and_rolls_back_the_files_for_real(tmp_path, sandbox):
+    root = project(tmp_path, PROJECTS["dbmate"])
+    result = implement(REC, schema=ROOT / "examples/quickstart/schema.sql", provider="builtin",
+                       write_run_dir=False, project=root)
+    assert result.status == "verified" and result.layout.startswith("dbmate")
+    template = load_schema(sandbox, SCHEMA, "schema.sql")
+    with sandbox.clone(template) as db:
+        env = _socket_env(sandbox, db)
+        url = f"postgres://{env['PGUSER']}:{env.get('PGPASSWORD', '')}@/{db}?host={env['PGHOST']}&port={env['PGPORT']}&sslmode=disable"
+        dbmate = [shutil.which("dbmate"), "--url", url, "--migrations-dir", str(root / "db/migrations"),
+                  "--no-dump-schema"]
+        up = subprocess.run([*dbmate, "up"], env=env, capture_output=True, text=True)
+        assert up.returncode == 0, up.stderr + up.stdout
+        assert _rls_on(sandbox, db)
+        for _ in result.project_files:  # dbmate rolls back one migration at a time
+            down = subprocess.run([*dbmate, "rollback"], env=env, capture_output=True, text=True)
+            assert down.returncode == 0, down.stderr + down.stdout
+        assert not _rls_on(sandbox, db)
+
+
+@pytest.mark.skipif(not shutil.which("sqitch"), reason="sqitch is not installed (.ci/run installs it from Debian)")
+def test_sqitch_deploys_verifies_and_reverts_for_real(tmp_path, sandbox):
+    root = project(tmp_path, {"sqitch.conf": "[core]\n\tengine = pg\n",
+                              "sqitch.plan": "%syntax-version=1.0.0\n%project=app\n\n",
+                              })
+    result = implement(REC, schema=ROOT / "examples/quickstart/schema.sql", provider="builtin",
+                       write_run_dir=False, project=root)
+    assert result.status == "verified" and result.layout.startswith("sqitch")
+    template = load_schema(sandbox, SCHEMA, "schema.sql")
+    with sandbox.clone(template) as db:
+        env = {**_socket_env(sandbox, db), "SQITCH_FULLNAME": "dbagent test", "SQITCH_EMAIL": "t@example.com"}
+        target = f"db:pg:{db}"
+        for command in (["deploy", "--verify", target], ["verify", target]):
+            proc = subprocess.run(["sqitch", *command], cwd=root, env=env, capture_output=True, text=True)
+            assert proc.returncode == 0, proc.stderr + proc.stdout
+        assert _rls_on(sandbox, db)
+        proc = subprocess.run(["sqitch", "revert", "-y", target], cwd=root, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr + proc.stdout
+        assert not _rls_on(sandbox, db)

@@ -36,9 +36,14 @@ def test_signal_during_a_run_leaves_no_server_and_no_directory(tmp_path, signum,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait until the migration is inside pg_sleep
-        busy = [p for p in psutil.process_iter(["name", "cmdline"])
-                if p.info["name"] == "postgres" and "SELECT" in " ".join(p.info["cmdline"] or [])]
-        if list(tmpdir.iterdir()) and _postgres_under(tmpdir) and busy:
+        # a backend of *this* server (other tests' servers run SELECTs too, and initdb's
+        # bootstrap process also has the directory in its command line)
+        try:
+            busy = [child for server in _postgres_under(tmpdir) for child in server.children()
+                    if "SELECT" in " ".join(child.cmdline() or [])]
+        except psutil.Error:  # a process that ended between listing and reading: look again
+            busy = []
+        if busy:
             break
         time.sleep(0.05)
     time.sleep(0.3)

@@ -79,12 +79,12 @@ def steps_of(report: Report) -> list[Step]:
     return out
 
 
-def plan_files(project: Path, layout: str, steps: list[Step], verify: str = "") -> dict[str, str]:
+def plan_files(project: Path, layout: str, steps: list[Step]) -> dict[str, str]:
     """Relative path -> contents for `layout`, numbered after what the project already has."""
     writer = formats.WRITERS.get(layout)
     if writer is None:
         raise UserError(f"unknown layout {layout!r}; known: {', '.join(LAYOUTS)}")
-    return writer(project, steps, verify)
+    return writer(project, steps)
 
 
 def write_files(project: Path, files: dict[str, str]) -> list[Path]:

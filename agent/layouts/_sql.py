@@ -40,20 +40,32 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def verify_sql(changes) -> str:
-    """A verify script from the catalog changes the dry-run observed: each fails if its object is missing."""
+def verify_sql(sql: str) -> str:
+    """A verify script for one forward file: each line fails if what the file made is missing."""
+    from dbagent.lint._ast import names, qualname
+
     lines = ["BEGIN;"]
-    for c in changes:
-        if c.change == "removed":
-            continue
-        if c.kind in ("table", "view", "index", "sequence") and c.change == "added":
-            lines.append(f"SELECT {_lit(c.name)}::regclass;")
-        elif c.kind == "function" and c.change == "added":
-            lines.append(f"SELECT {_lit(c.name)}::regprocedure;")
-        elif c.kind == "policy" and c.change == "added":
-            lines.append(f"SELECT 1 / count(*) FROM pg_catalog.pg_policy p WHERE p.polname = "
-                         f"{_lit(c.name.rsplit('.', 1)[1].strip(chr(34)))} AND p.polrelid = {_lit(c.name.rsplit('.', 1)[0])}::regclass;")
-        elif c.kind == "table" and c.change == "changed" and c.fields.get("rls_enabled", {}).get("after"):
-            lines.append(f"SELECT 1 / relrowsecurity::int FROM pg_catalog.pg_class WHERE oid = {_lit(c.name)}::regclass;")
+    for node, *_ in parsed(sql):
+        match node:
+            case ast.CreateStmt():
+                lines.append(f"SELECT {_lit(qualname(node.relation))}::regclass;")
+            case ast.IndexStmt() if node.idxname:
+                schema = node.relation.schemaname or "public"
+                lines.append(f"SELECT {_lit(f'{schema}.{node.idxname}')}::regclass;")
+            case ast.CreatePolicyStmt():
+                lines.append(f"SELECT 1 / count(*) FROM pg_catalog.pg_policy WHERE polname = {_lit(node.policy_name)} "
+                             f"AND polrelid = {_lit(qualname(node.table))}::regclass;")
+            case ast.ViewStmt():
+                lines.append(f"SELECT {_lit(qualname(node.view))}::regclass;")
+            case ast.AlterTableStmt():
+                for cmd in node.cmds or ():
+                    flag = {"AT_EnableRowSecurity": "relrowsecurity",
+                            "AT_ForceRowSecurity": "relforcerowsecurity"}.get(cmd.subtype.name)
+                    if flag:
+                        lines.append(f"SELECT 1 / {flag}::int FROM pg_catalog.pg_class "
+                                     f"WHERE oid = {_lit(qualname(node.relation))}::regclass;")
+            case ast.CreateFunctionStmt():
+                lines.append(f"SELECT 1 / count(*) FROM pg_catalog.pg_proc WHERE proname = "
+                             f"{_lit(names(node.funcname)[-1])};")
     lines.append("ROLLBACK;")
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from dbagent.layouts._sql import statements, without_transaction
+from dbagent.layouts._sql import statements, verify_sql, without_transaction
 
 HEADER = "-- Written by dbagent after a verified dry-run (applied, rolled back, re-applied).\n"
 
@@ -33,7 +33,7 @@ def _names(folder: Path, glob: str = "*") -> list[str]:
     return sorted(p.name for p in folder.glob(glob)) if folder.is_dir() else []
 
 
-def plain(project: Path, steps, verify: str) -> dict[str, str]:
+def plain(project: Path, steps) -> dict[str, str]:
     folder = "migrations"
     n = _max_number(_names(project / folder), r"^(\d+)_")
     out = {}
@@ -44,57 +44,64 @@ def plain(project: Path, steps, verify: str) -> dict[str, str]:
     return out
 
 
-def dbmate(project: Path, steps, verify: str) -> dict[str, str]:
-    """db/migrations/<timestamp>_name.sql with -- migrate:up / -- migrate:down; dbmate wraps
-    each file in a transaction, `transaction:false` for CONCURRENTLY steps."""
+def dbmate(project: Path, steps) -> dict[str, str]:
+    """db/migrations/<timestamp>_name.sql with -- migrate:up / -- migrate:down. dbmate wraps a file
+    in a transaction (its own BEGIN/COMMIT are removed) unless `transaction:false`; it sends a file
+    as one query, so each CONCURRENTLY statement gets its own `transaction:false` migration."""
     folder = "db/migrations"
-    stamps = _timestamps(_names(project / folder), len(steps))
+    units = one_statement_units(steps)
+    stamps = _timestamps(_names(project / folder), len(units))
     out = {}
-    for stamp, s in zip(stamps, steps):
-        option = "" if s.transactional else " transaction:false"
-        up = without_transaction(s.up) if s.transactional else s.up
-        down = without_transaction(s.down)
-        out[f"{folder}/{stamp}_{s.name}.sql"] = (f"-- migrate:up{option}\n{HEADER}{up}\n"
-                                                 f"-- migrate:down{option}\n{down}")
+    for stamp, (name, up, down, transactional) in zip(stamps, units):
+        option = "" if transactional else " transaction:false"
+        up = without_transaction(up) if transactional else up
+        out[f"{folder}/{stamp}_{name}.sql"] = (f"-- migrate:up{option}\n{HEADER}{up}\n"
+                                               f"-- migrate:down{option}\n{without_transaction(down)}")
     return out
 
 
-def golang_migrate(project: Path, steps, verify: str) -> dict[str, str]:
-    """NNNNNN_name.up.sql / .down.sql pairs. The postgres driver sends a file as one multi-statement
-    query (an implicit transaction), so each CONCURRENTLY statement becomes its own migration."""
+def one_statement_units(steps) -> list[tuple[str, str, str, bool]]:
+    """(name, up, down, transactional) migrations: a transactional step stays whole; each statement
+    of a CONCURRENTLY step becomes its own migration, for tools that send a file as one query
+    (a multi-statement query runs in an implicit transaction, which CONCURRENTLY refuses)."""
+    units = []
+    for s in steps:
+        if s.transactional:
+            units.append((s.name, s.up, s.down, True))
+            continue
+        downs = statements(s.down)
+        for k, stmt in enumerate(x for x in statements(s.up) if not x.upper().startswith(("SET ", "RESET "))):
+            undo = next((d for d in downs if _same_object(stmt, d)), "")
+            units.append((f"{s.name}_{k + 1}", stmt + ";\n", (undo + ";\n") if undo else "SELECT 1;\n", False))
+    return units
+
+
+def golang_migrate(project: Path, steps) -> dict[str, str]:
+    """NNNNNN_name.up.sql / .down.sql pairs, one CONCURRENTLY statement per migration (the postgres
+    driver sends a file as one query)."""
     existing = [p for p in (project.rglob("*.up.sql")) if ".git" not in p.parts]
     folder = existing[0].parent.relative_to(project) if existing else Path("migrations")
     names = _names(project / folder)
     timestamps = any(re.match(r"^\d{14}_", n) for n in names)
     width = max((len(m.group(1)) for n in names for m in [re.match(r"^(\d+)_", n)] if m), default=6)
-    units = []
-    for s in steps:
-        if s.transactional:
-            units.append((s.name, s.up, s.down))
-        else:
-            ups, downs = statements(s.up), statements(s.down)
-            for k, stmt in enumerate(ups):
-                if stmt.upper().startswith("SET "):
-                    continue
-                undo = next((d for d in downs if _same_object(stmt, d)), "")
-                units.append((f"{s.name}_{k}", stmt + ";\n", (undo + ";\n") if undo else "SELECT 1;\n"))
+    units = one_statement_units(steps)
     last = _max_number(names, r"^(\d+)_")
     numbers = (_timestamps(names, len(units)) if timestamps else
                [str(last + k).zfill(width) for k in range(1, len(units) + 1)])
     out = {}
-    for number, (name, up, down) in zip(numbers, units):
+    for number, (name, up, down, _) in zip(numbers, units):
         out[f"{folder}/{number}_{name}.up.sql"] = HEADER + up
         out[f"{folder}/{number}_{name}.down.sql"] = HEADER + down
     return out
 
 
 def _same_object(create: str, drop: str) -> bool:
-    """Does this DROP undo that CREATE (by the last name word they share)?"""
+    """Does this DROP undo that CREATE (by a name they share)?"""
     words = set(re.findall(r"[\w.\"]+", create)) - {"CREATE", "INDEX", "CONCURRENTLY", "IF", "NOT", "EXISTS", "ON"}
-    return drop.upper().startswith("DROP") and any(w in drop for w in words if len(w) > 3)
+    return drop.upper().startswith("DROP") and any(w.split(".")[-1] in drop for w in words if len(w) > 3)
 
 
-def flyway(project: Path, steps, verify: str) -> dict[str, str]:
+def flyway(project: Path, steps) -> dict[str, str]:
     """V<n>__name.sql and U<n>__name.sql in the versioned folder; Flyway runs each script in a
     transaction unless its V<n>__name.sql.conf says executeInTransaction=false."""
     existing = [p for p in project.rglob("V*__*.sql") if ".git" not in p.parts]
@@ -111,7 +118,7 @@ def flyway(project: Path, steps, verify: str) -> dict[str, str]:
     return out
 
 
-def supabase(project: Path, steps, verify: str) -> dict[str, str]:
+def supabase(project: Path, steps) -> dict[str, str]:
     """supabase/migrations/<timestamp>_name.sql (up only, as the Supabase CLI has no down files);
     rollbacks go to supabase/rollbacks/ with the same name, to run by hand."""
     stamps = _timestamps(_names(project / "supabase" / "migrations"), len(steps))
@@ -123,7 +130,7 @@ def supabase(project: Path, steps, verify: str) -> dict[str, str]:
     return out
 
 
-def sqitch(project: Path, steps, verify: str) -> dict[str, str]:
+def sqitch(project: Path, steps) -> dict[str, str]:
     """deploy/, revert/ and verify/ scripts and a sqitch.plan entry per change. Sqitch has no
     per-script "no transaction", so a CONCURRENTLY step is its own change, which the scripts
     run without BEGIN/COMMIT; each change requires the previous one."""
@@ -142,15 +149,15 @@ def sqitch(project: Path, steps, verify: str) -> dict[str, str]:
         existing.add(name)
         out[f"deploy/{name}.sql"] = HEADER + s.up
         out[f"revert/{name}.sql"] = HEADER + s.down
-        out[f"verify/{name}.sql"] = HEADER + (verify or "SELECT 1;\n")
+        out[f"verify/{name}.sql"] = HEADER + verify_sql(s.up)
         deps = f" [{prev}]" if prev else ""
         lines.append(f"{name}{deps} {stamp} dbagent <dbagent@localhost> # written by dbagent, verified in a sandbox")
         prev = name
-    out["sqitch.plan"] = plan.rstrip("\n") + "\n" + "\n".join(lines) + "\n"
+    out["sqitch.plan"] = (plan if plan.endswith("\n") else plan + "\n") + "\n".join(lines) + "\n"  # extended only
     return out
 
 
-def alembic(project: Path, steps, verify: str) -> dict[str, str]:
+def alembic(project: Path, steps) -> dict[str, str]:
     """One revision in the versions folder of alembic.ini's script_location, after the current
     head; statements run through op.execute, CONCURRENTLY ones inside autocommit_block()."""
     config = configparser.ConfigParser()
@@ -177,11 +184,11 @@ def alembic(project: Path, steps, verify: str) -> dict[str, str]:
             block_down = ["    with op.get_context().autocommit_block():"] + ["    " + b for b in block_down]
         body_up += block_up
         body_down = block_down + body_down
-    text = (f'"""{", ".join(s.name for s in steps)}: written by dbagent after a verified dry-run.\n\n'
+    text = ('"""' + ", ".join(s.name for s in steps) + ': written by dbagent after a verified dry-run.\n\n'
             f'Revision ID: {rev}\nRevises: {down_revision}\n"""\n\nfrom alembic import op\n\n'
             f'revision = {rev!r}\ndown_revision = {down_revision!r}\nbranch_labels = None\ndepends_on = None\n\n\n'
-            f'def upgrade() -> None:\n' + "\n".join(body_up or ["    pass"]) + '\n\n\n'
-            f'def downgrade() -> None:\n' + "\n".join(body_down or ["    pass"]) + "\n")
+            'def upgrade() -> None:\n' + "\n".join(body_up or ["    pass"]) + '\n\n\n'
+            'def downgrade() -> None:\n' + "\n".join(body_down or ["    pass"]) + "\n")
     return {f"{location}/versions/{rev}_{steps[0].name if steps else 'change'}.py": text}
 
 
