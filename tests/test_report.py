@@ -200,3 +200,10 @@ def test_report_built_in_code_renders_and_parses_back():
                   "deployment", "metrics", "maintenance", "rollback"):
         assert getattr(back, field).model_dump(exclude={"body"}) == getattr(built, field).model_dump(exclude={"body"}), field
     assert parse_report(render_report(back)) == back
+
+
+def test_crlf_and_lone_cr_line_ends_parse_like_lf():
+    """markdown-it reads \\r\\n and \\r as line ends; hypothesis found a lone \\r broke the round trip."""
+    lf = parse_report(report_text())
+    assert parse_report(report_text().replace("\n", "\r\n")) == lf
+    assert parse_report(report_text().replace("\n", "\r")) == lf

@@ -147,7 +147,8 @@ STEPS = (tokenize, find_sections, read_sections, bind_code, check_complete)
 
 def parse_report(text: str) -> Report:
     """The Report in `text`; raises ReportParseError listing every located problem."""
-    p = Parse(text)
+    # markdown-it normalises line ends and NULs before it counts lines; so do we
+    p = Parse(text.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd"))
     for step in STEPS:
         step(p)
     if p.problems:
