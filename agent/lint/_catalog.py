@@ -65,6 +65,7 @@ class Catalog:
     indexes: dict[str, Index] = field(default_factory=dict)  # by schema-qualified name
     policies: dict[tuple[str, str], Policy] = field(default_factory=dict)  # (table, name)
     setting_functions: set[str] = field(default_factory=set)  # functions that read the tenant setting
+    roles: set[str] = field(default_factory=set)  # roles the schema or the migration created
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -274,6 +275,13 @@ class Replayer:
         name = qualname(s.into.rel)
         kind = "matview" if s.objtype.name == "OBJECT_MATVIEW" else "table"
         self.cat.tables[name] = Table(name, kind=kind, reads=_relations(s.query))
+
+    def _CreateRoleStmt(self, s: ast.CreateRoleStmt) -> None:  # noqa: N802
+        self.cat.roles.add(s.role)
+
+    def _DoStmt(self, s: ast.DoStmt) -> None:  # noqa: N802
+        """Roles made in a DO block (the usual `IF NOT EXISTS ... CREATE ROLE` guard)."""
+        self.cat.roles.update(n.role for n, _ in embedded_sql(s, self.text) if isinstance(n, ast.CreateRoleStmt))
 
     def _CreateFunctionStmt(self, s: ast.CreateFunctionStmt) -> None:  # noqa: N802
         fname = names(s.funcname)[-1].lower()

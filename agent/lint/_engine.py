@@ -15,6 +15,7 @@ from dbagent.lint._tracking import track
 from dbagent.lint.models import Finding, LintConfig, SqlSource
 from dbagent.lint.rules.meta import IgnoreWithoutReason, ParseErrorRule, UnusedIgnore
 
+META = "psql meta-command"  # the `error` parsed() gives a meta-command line: not SQL, not an error
 _MERGE_LOOKAHEAD = 30  # BEGIN ATOMIC bodies hold semicolons: a few pieces may form one statement
 
 
@@ -52,6 +53,7 @@ def parsed(text: str, variables: dict[str, str] | None = None
         i += 1
         if piece.meta:
             _read_set(piece.text, values)
+            yield None, piece, META, piece.offset
             continue
         if values and ":" in piece.text:
             piece = Piece(interpolate(piece.text, values), piece.offset, piece.line, piece.column,
@@ -109,7 +111,7 @@ def _catalog_of(schema: str, setting: str) -> Catalog:
     catalog = Catalog()
     replayer = Replayer(catalog, setting)
     for node, piece, *_ in parsed(schema):
-        if node is not None:
+        if node is not None:  # meta-commands and rejected statements change no catalog
             replayer.apply(node, piece.text)
     return catalog
 
@@ -143,6 +145,7 @@ def _check_file(run: Run, source: SqlSource, catalog) -> None:
     ctx = run.ctx
     replayer = Replayer(catalog, run.config.tenant_setting)
     nested_rules = [r for r in run.rules if r.nested]
+    meta_rules = [r for r in run.rules if hasattr(r, "check_meta")]
     parse_rule = next((r for r in run.rules if isinstance(r, ParseErrorRule)), None)
     ctx.file = FileState()
     positions = Positions(source.text)
@@ -150,6 +153,10 @@ def _check_file(run: Run, source: SqlSource, catalog) -> None:
         for ig in piece.ignores:
             ig.file = source.name
             run.ignores[id(ig)] = ig
+        if error == META:
+            for rule in meta_rules:
+                run.add(rule.check_meta(piece.text, source.name, piece.line, piece.column), piece.ignores)
+            continue
         if node is None:
             if parse_rule:
                 run.add([parse_rule.at(source.name, *positions.at(at), error)], piece.ignores)

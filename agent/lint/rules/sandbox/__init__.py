@@ -7,6 +7,8 @@ from dbagent.lint.rules.sandbox.untrusted_language import UntrustedLanguage
 from dbagent.lint.rules.sandbox.outbound_connection import OutboundConnection
 from dbagent.lint.rules.sandbox.load_library import LoadLibrary
 from dbagent.lint.rules.sandbox.disable_trigger import DisableTrigger
+from dbagent.lint.rules.sandbox.psql_host_access import PsqlHostAccess
+from dbagent.lint.rules.sandbox.role_switch import RoleSwitch
 
 RULES = (
     CopyProgram,
@@ -16,4 +18,6 @@ RULES = (
     OutboundConnection,
     LoadLibrary,
     DisableTrigger,
+    RoleSwitch,
+    PsqlHostAccess,
 )
