@@ -95,7 +95,7 @@ def lint(files: Sequence[PathLike], *, schema: PathLike | None = None,
 def check(report: PathLike, *, schema: PathLike | None = None, schema_from_dsn: str | None = None,
           sandbox_dsn: str | None = None, variables: dict[str, str] | None = None,
           config: LintConfig | None = None, statement_timeout: str = Limits.statement_timeout,
-          lock_timeout: str = Limits.lock_timeout) -> Result:
+          lock_timeout: str = Limits.lock_timeout, allow_weakening: bool = False) -> Result:
     """Check an 11-section report anyone wrote: parse it, lint its SQL, and with a schema
     dry-run it in the sandbox with rollback proof. Returns the same Result as `implement`.
     """
@@ -104,7 +104,7 @@ def check(report: PathLike, *, schema: PathLike | None = None, schema_from_dsn: 
     limits = Limits(statement_timeout=_duration(statement_timeout, "statement timeout"),
                     lock_timeout=_duration(lock_timeout, "lock timeout"))
     return run_check(Check(text, schema_script, sandbox_dsn, config or load_config(), dict(variables or {}),
-                           limits))
+                           limits, allow_weakening=allow_weakening))
 
 
 def implement(recommendation: PathLike, *, schema: PathLike | None = None, schema_from_dsn: str | None = None,
@@ -113,7 +113,7 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
               sandbox_dsn: str | None = None, record: PathLike | None = None,
               budget_seconds: float = DEFAULT_BUDGET_S, config: LintConfig | None = None,
               progress: "Callable[[str], None] | None" = None, write_run_dir: bool = True,
-              project: PathLike | None = None, layout: str = "auto") -> Result:
+              project: PathLike | None = None, layout: str = "auto", allow_weakening: bool = False) -> Result:
     """Turn a recommendation into a proven implementation: the model writes the 11-section report,
     every attempt is parsed, linted and dry-run with rollback proof, failures go back as repair
     turns. Returns the Result of the last attempt with every attempt's evidence.
@@ -146,7 +146,7 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
                                 schema=schema_script.text, config=config)
     trace = Trace([dsn_password(schema_from_dsn), dsn_password(sandbox_dsn)])
     run = Loop(text, schema_script, provider, trace, max_iterations=max_iterations, budget_s=budget_seconds,
-               sandbox_dsn=sandbox_dsn, lint_config=config, progress=progress)
+               sandbox_dsn=sandbox_dsn, lint_config=config, progress=progress, allow_weakening=allow_weakening)
     result = run_loop(run)
     if project_dir is not None:
         _write_project(result, run.last_text, project_dir, chosen, why)

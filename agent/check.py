@@ -36,6 +36,7 @@ class Check:
     variables: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
     command: str = "check"
+    allow_weakening: bool = False
     report: Report | None = None
     forward: list[SqlArtifact] = field(default_factory=list)
     rollback: list[SqlArtifact] = field(default_factory=list)
@@ -79,7 +80,11 @@ def order_files(c: Check) -> None:
 def lint_files(c: Check) -> None:
     """Static checks with the schema as context; sandbox-danger findings stop the run here."""
     sources = [SqlSource(name=a.path, text=a.sql, role=a.role) for a in [*c.forward, *c.rollback]]
-    report = lint(sources, c.schema.text if c.schema else None, c.lint_config, c.variables)
+    config = c.lint_config
+    if c.allow_weakening:  # the user accepts weaker isolation: say so, but do not fail on it
+        config = config.model_copy(update={"severity": {
+            **config.severity, "rls-weakened": "warning", "tenant-table-rls-disabled": "warning"}})
+    report = lint(sources, c.schema.text if c.schema else None, config, c.variables)
     c.result.lint = report.findings
     danger = [f for f in report.findings if f.group == "sandbox" and f.severity == "error"]
     if danger:
@@ -102,6 +107,11 @@ def dry_run_files(c: Check) -> None:
     if not evidence.passed:
         c.fail("failed", evidence.failure or "dry-run failed")
         return
+    weakened = weakenings(evidence.changes)
+    if weakened and not c.allow_weakening:
+        c.fail("failed", f"weakens tenant isolation compared with the schema: {'; '.join(weakened)} "
+                         "(pass --allow-weakening if that is intended)")
+        return
     errors = [f for f in c.result.lint if f.severity == "error"]
     if errors:
         f = errors[0]
@@ -110,6 +120,21 @@ def dry_run_files(c: Check) -> None:
         return
     c.result.status = "verified"
     c.result.failure = None
+
+
+def weakenings(changes) -> list[str]:
+    """What the migration did to make isolation weaker: RLS off or un-forced, policies dropped
+    from a table that gained no policy in exchange."""
+    found = []
+    added_policy_tables = {c.name.rsplit(".", 1)[0] for c in changes if c.kind == "policy" and c.change == "added"}
+    for c in changes:
+        if c.kind == "table" and c.change == "changed":
+            for flag, words in (("rls_enabled", "row-level security disabled"), ("rls_forced", "no longer forced")):
+                if c.fields.get(flag, {}).get("before") is True and c.fields[flag].get("after") is False:
+                    found.append(f"{c.name}: {words}")
+        elif c.kind == "policy" and c.change == "removed" and c.name.rsplit(".", 1)[0] not in added_policy_tables:
+            found.append(f"policy {c.name} dropped and not replaced")
+    return found
 
 
 STEPS = (parse, order_files, lint_files, dry_run_files)

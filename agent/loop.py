@@ -15,6 +15,7 @@ from typing import Callable
 
 from dbagent.check import Check, run_check
 from dbagent.errors import UserError
+from dbagent.injection import scan
 from dbagent.lint import LintConfig, rule_docs
 from dbagent.prompts import render
 from dbagent.providers import Conversation, Provider
@@ -44,6 +45,7 @@ class Loop:
     lint_config: LintConfig = field(default_factory=LintConfig)
     limits: Limits = field(default_factory=Limits)
     progress: Callable[[str], None] | None = None
+    allow_weakening: bool = False
     sandbox: Sandbox | None = None
     clone: str | None = None
     tools: ToolBox | None = None
@@ -115,7 +117,7 @@ def _checks(result: Result) -> dict[str, bool]:
 def iterate(run: Loop) -> None:
     """Generate, check, repair: until verified, out of iterations, or out of time."""
     run.result = Result(command="implement", status="failed", failure="not started",
-                        provider=run.provider.name, model=run.provider.model)
+                        provider=run.provider.name, model=run.provider.model, warnings=scan(run.recommendation))
     for iteration in range(1, run.max_iterations + 1):
         if time.monotonic() - run.started > run.budget_s:
             run.result.warnings.append(f"stopped before iteration {iteration}: the {run.budget_s:.0f} s budget is spent")
@@ -136,7 +138,7 @@ def iterate(run: Loop) -> None:
         run.last_text = turn.text
         run.say("checking", iteration)
         checked = run_check(Check(turn.text, run.schema, run.sandbox_dsn, run.lint_config, {}, run.limits,
-                                  command="implement"))
+                                  command="implement", allow_weakening=run.allow_weakening))
         attempt = Attempt(iteration=iteration, status=checked.status, failure=checked.failure,
                           checks=_checks(checked), report_problems=checked.report_problems, lint=checked.lint,
                           dry_run=checked.dry_run, tool_calls=run.tools.calls - calls_before, usage=turn.usage)

@@ -23,8 +23,14 @@ def default_dir(recommendation: Path) -> Path:
 
 
 def check_target(out: Path) -> None:
+    """Before the run: the directory must be new (or empty) and its parent writable."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"--out {out}: exists and is not an empty directory; choose another")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=".dbagent-probe-", dir=out.parent)).rmdir()
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
 
 
 def _safe(path: str) -> PurePosixPath | None:
@@ -38,8 +44,11 @@ def _safe(path: str) -> PurePosixPath | None:
 def write(out: Path, result: Result, report_text: str, trace_text: str) -> Path:
     """Write every file of the run; returns the directory."""
     check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".dbagent-run-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".dbagent-run-", dir=out.parent))
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot write there ({exc.strerror or exc})") from None
     try:
         try:
             report = parse_report(report_text)
@@ -63,6 +72,9 @@ def write(out: Path, result: Result, report_text: str, trace_text: str) -> Path:
         if out.exists():
             out.rmdir()  # empty, checked above
         staging.rename(out)
+    except OSError as exc:  # a full disk, a read-only file system: nothing half-written stays
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UserError(f"--out {out}: cannot write the run directory ({exc.strerror or exc})") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -83,3 +83,29 @@ def test_bad_report_file_is_exit_2(tmp_path, case):
         path.write_bytes(b"\x00\x01")
     proc = run_cli("check", str(path))
     assert proc.returncode == 2 and proc.stderr.startswith("dbagent: error: report ") and not proc.stdout
+
+
+WEAK_SCHEMA = ("CREATE TABLE docs (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);\n"
+               "ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\n"
+               "CREATE POLICY docs_tenant ON docs USING (tenant_id = (SELECT current_setting('app.current_tenant_id', true)::bigint));\n")
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_weakening_tenant_isolation_fails_unless_allowed(write, sandbox, allow):
+    up = "DROP POLICY docs_tenant ON docs;\nALTER TABLE docs DISABLE ROW LEVEL SECURITY;\n"
+    down = ("ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY docs_tenant ON docs USING "
+            "(tenant_id = (SELECT current_setting('app.current_tenant_id', true)::bigint));\n")
+    code = (f"### `db/migrations/001_open.sql`\n\n```sql\n{up}```\n\n"
+            f"### `db/migrations/001_open.down.sql`\n\n```sql\n{down}```")
+    files = "- `db/migrations/001_open.sql`\n- `db/migrations/001_open.down.sql`"
+    result = check(write("r.md", report_text(code=code, files=files)), schema=write("s.sql", WEAK_SCHEMA),
+                   allow_weakening=allow)
+    assert result.dry_run.passed and result.dry_run.rollback.proved
+    if allow:
+        assert result.status == "verified", result.failure
+        assert any(f.rule == "rls-weakened" and f.severity == "warning" for f in result.lint)
+    else:
+        assert result.status == "failed"
+        assert result.failure == ("weakens tenant isolation compared with the schema: policy "
+                                  "public.docs.docs_tenant dropped and not replaced; public.docs: row-level security "
+                                  "disabled (pass --allow-weakening if that is intended)")

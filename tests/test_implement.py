@@ -71,6 +71,8 @@ def test_first_try_success_with_cache_breakpoints_and_streaming(recommendation, 
     context, user = body["messages"][0]["content"]
     assert context["cache_control"] == {"type": "ephemeral"} and "table public.orders" in context["text"]
     assert "<recommendation>" in user["text"] and "GRANT SUPERUSER" in user["text"]  # passed on as data
+    assert [w.split(" (")[0] for w in result.warnings] == [
+        "the recommendation asks to grant superuser or BYPASSRLS", "the recommendation asks to ignore the rules"]
     assert body["tools"][-1]["cache_control"] == {"type": "ephemeral"}
     assert {t["name"] for t in body["tools"]} >= {"describe_table", "explain", "run_query", "lint_sql"}
     assert result.usage.cache_read_tokens == 5000 and result.usage.cost_usd > 0
@@ -206,3 +208,10 @@ def test_sandbox_danger_stops_the_attempt_before_anything_runs(recommendation, t
     assert first.status == "refused" and first.dry_run is None and not canary.exists()
     assert "copy-program" in fake.messages()[1]["messages"][-1]["content"]
     assert result.status == "verified"
+
+
+def test_unwritable_run_directory_is_one_clear_line(recommendation, sandbox):
+    proc = run_cli("implement", str(recommendation), "--schema", str(SCHEMA), "--out", "/proc/dbagent/run",
+                   env={"ANTHROPIC_API_KEY": ""})
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines()[-1].startswith("dbagent: error: --out /proc/dbagent/run: cannot write")

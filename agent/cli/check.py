@@ -43,9 +43,10 @@ def check(
     schema_from_dsn: SchemaFromDsnOpt = None,
     sandbox_dsn_opt: SandboxDsnOpt = None,
     variable: VariablesOpt = None,
+    allow_weakening: Annotated[bool, typer.Option(help="Accept a result that disables RLS or drops policies the schema had.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Check a report: parse its 11 sections, lint its SQL, dry-run it with rollback proof (needs a schema)."""
     result = api.check(report, schema=schema, schema_from_dsn=schema_from_dsn,
-                       sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), variables=parse_variables(variable))
+                       sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), variables=parse_variables(variable), allow_weakening=allow_weakening)
     emit(result, json, _render)

@@ -50,6 +50,7 @@ def implement(
     project: Annotated[Optional[Path], typer.Option(help="Also write the verified files into this project, in its migration tool's format.")] = None,
     layout: Annotated[str, typer.Option(help="auto, plain, sqitch, dbmate, golang-migrate, flyway, alembic or supabase.")] = "auto",
     sandbox_dsn_opt: SandboxDsnOpt = None,
+    allow_weakening: Annotated[bool, typer.Option(help="Accept a result that disables RLS or drops policies the schema had.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Implement a recommendation: the model writes it, dbagent proves it (lint, dry-run, rollback)."""
@@ -58,5 +59,5 @@ def implement(
     result = api.implement(recommendation, schema=schema, schema_from_dsn=schema_from_dsn, provider=provider,
                            model=model, max_iterations=max_iterations, out=out, record=record,
                            sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), progress=None if json else stderr_progress(),
-                           project=project, layout=layout)
+                           project=project, layout=layout, allow_weakening=allow_weakening)
     emit(result, json, _render)
