@@ -139,6 +139,8 @@ class _Runner:
                 if wrap:
                     self.conn.execute("COMMIT")
         except psycopg.Error as exc:
+            if self.conn.broken:  # the server went away: an infrastructure failure, not the SQL's
+                raise
             out.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             self._error(out, exc, unit, lines)
             if wrap and self.conn.info.transaction_status != TransactionStatus.IDLE:

@@ -14,6 +14,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
+
+from dbagent.errors import SandboxError
 from dbagent.sandbox._catalog import Snapshot, diff, snapshot
 from dbagent.sandbox._execute import pre_existing_relations, run_script
 from dbagent.sandbox._sandbox import Limits, Sandbox
@@ -168,10 +171,16 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
                 detail, status, result.failure = str(exc), "failed", str(exc)
             result.steps.append(StepOutcome(name=step.__name__, status=status, detail=detail,
                                             duration_ms=round((time.perf_counter() - started) * 1000, 2)))
+    except psycopg.OperationalError as exc:  # the server died or went away: not the migration's fault
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise SandboxError(f"sandbox: lost the server during the dry-run ({reason})") from None
     finally:
-        if run.db:
-            sandbox.drop_database(run.db)
-        # Roles are server-wide: those the migration made would break the next run of it.
-        sandbox.drop_roles(sandbox.role_names() - roles_before)
+        try:
+            if run.db:
+                sandbox.drop_database(run.db)
+            # Roles are server-wide: those the migration made would break the next run of it.
+            sandbox.drop_roles(sandbox.role_names() - roles_before)
+        except psycopg.Error:
+            pass  # a dead server took its databases and roles with it
     result.passed = result.failure is None
     return result

@@ -157,3 +157,36 @@ def test_install_below_a_private_directory_is_served_from_a_shared_copy(tmp_path
         assert _install_readable_by_others(install) == copied  # reused, not copied again
     finally:
         shutil.rmtree(copied.parent.parent)
+
+
+def test_server_killed_mid_run_is_a_sandbox_error(write):
+    """Exit 3 material: the server died, which says nothing about the migration."""
+    import threading
+
+    from dbagent.errors import SandboxError
+    from dbagent.sandbox import close_sandbox
+
+    server = EmbeddedServer().start()
+    try:
+        up = write("up.sql", "CREATE TABLE public.t (id int);\nSELECT pg_sleep(30);\n")
+        postmaster = psutil.Process(server.process.pid)
+
+        def kill_when_sleeping():
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    if any("SELECT" in " ".join(c.cmdline()) for c in postmaster.children()):
+                        postmaster.kill()
+                        return
+                except psutil.Error:
+                    pass
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_when_sleeping)
+        killer.start()
+        with pytest.raises(SandboxError, match="lost the server|sandbox unreachable"):
+            dry_run([up], sandbox_dsn=server.conninfo())
+        killer.join()
+    finally:
+        close_sandbox(server.conninfo())
+        server.stop()
