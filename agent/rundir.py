@@ -59,13 +59,12 @@ def write(out: Path, result: Result, report_text: str, trace_text: str) -> Path:
             artifacts = {}
         for f in result.files:
             rel = _safe(f.path)
-            if rel is None or f.path not in artifacts:
-                result.warnings.append(f"not written: {f.path} (outside the run directory)" if rel is None else "")
-                continue
-            target = staging.joinpath(*rel.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(artifacts[f.path].sql)
-        result.warnings = [w for w in result.warnings if w]
+            if rel is None:  # a model-chosen path such as ../../etc/x never leaves the run directory
+                result.warnings.append(f"not written: {f.path} (outside the run directory)")
+            elif f.path in artifacts:
+                target = staging.joinpath(*rel.parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(artifacts[f.path].sql)
         (staging / "trace.jsonl").write_text(trace_text)
         result.out_dir = str(out)
         (staging / "result.json").write_text(result.model_dump_json(indent=2) + "\n")

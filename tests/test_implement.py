@@ -215,3 +215,13 @@ def test_unwritable_run_directory_is_one_clear_line(recommendation, sandbox):
                    env={"ANTHROPIC_API_KEY": ""})
     assert proc.returncode == 2
     assert proc.stderr.splitlines()[-1].startswith("dbagent: error: --out /proc/dbagent/run: cannot write")
+
+
+def test_a_file_path_that_escapes_the_run_directory_is_not_written(recommendation, tmp_path, sandbox):
+    text = report().replace("db/migrations/001_notes.sql", "../../escaped_notes.sql").replace(
+        "db/migrations/001_notes.down.sql", "../../escaped_notes.down.sql")
+    text = text.replace("```\ndb/migrations/001_notes.sql", "```\n../../escaped_notes.sql")
+    result = implement(recommendation, schema=SCHEMA, provider=ScriptedProvider([text]), out=tmp_path / "a" / "run")
+    assert result.status == "verified", result.failure
+    assert not (tmp_path / "escaped_notes.sql").exists() and not (tmp_path / "a" / "escaped_notes.sql").exists()
+    assert "not written: ../../escaped_notes.sql (outside the run directory)" in result.warnings

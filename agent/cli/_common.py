@@ -58,6 +58,16 @@ def sandbox_dsn(option: str | None) -> str | None:
     return option or os.environ.get("DBAGENT_SANDBOX_DSN") or None
 
 
+def print_verdict(out, result: Result, verified: str) -> None:
+    """The last line of a text rendering: what was proven, or why not."""
+    from rich.markup import escape
+
+    if result.status == "verified":
+        out.print(f"[bold green]VERIFIED[/] {verified}" if verified else "[bold green]VERIFIED[/]")
+    else:
+        out.print(f"[bold red]{result.status.upper()}[/] {escape(result.failure or '')}")
+
+
 def emit(result: Result, as_json: bool, render_text: Callable[[Result], None]) -> None:
     """Print the result (exactly one JSON document on stdout with --json) and exit with its code."""
     if as_json:

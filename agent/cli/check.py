@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from dbagent import api
 from dbagent.cli._common import (JsonOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, VariablesOpt,
-                                 emit, handles_errors, parse_variables, sandbox_dsn)
+                                 emit, handles_errors, parse_variables, print_verdict, sandbox_dsn)
 from dbagent.cli.dryrun import render_dry_run
 from dbagent.result import Result
 
@@ -30,10 +30,7 @@ def _render(result: Result) -> None:
         out.print(f"[{color}]{escape(f.file)}:{f.line}:{f.column}: {f.severity} {f.rule}[/]: {escape(f.message)}")
     if result.dry_run is not None:
         render_dry_run(out, result)
-    if result.status == "verified":
-        out.print("[bold green]VERIFIED[/] parsed, linted, applied, rolled back and re-applied")
-    else:
-        out.print(f"[bold red]{result.status.upper()}[/] {escape(result.failure or '')}")
+    print_verdict(out, result, "parsed, linted, applied, rolled back and re-applied")
 
 
 @handles_errors

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from dbagent import api
 from dbagent.cli._common import (JsonOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, emit,
-                                 handles_errors, sandbox_dsn)
+                                 handles_errors, print_verdict, sandbox_dsn)
 from dbagent.loop import DEFAULT_ITERATIONS, stderr_progress
 from dbagent.providers import default_provider_name
 from dbagent.result import Result
@@ -31,10 +31,7 @@ def _render(result: Result) -> None:
         out.print(f"project layout: {escape(result.layout)}")
     for f in result.project_files:
         out.print(f"  wrote {escape(f)}")
-    if result.status == "verified":
-        out.print(f"[bold green]VERIFIED[/] after {result.iterations} iteration(s)")
-    else:
-        out.print(f"[bold red]{result.status.upper()}[/] {escape(result.failure or '')}")
+    print_verdict(out, result, f"after {result.iterations} iteration(s)")
 
 
 @handles_errors
