@@ -9,6 +9,13 @@ Python API (typed, returning pydantic models):
     result = dry_run(["migrations/001.sql"], rollback=["migrations/001.down.sql"], schema="schema.sql")
 """
 
-from dbagent.api import check, dry_run, implement, lint
-
 __all__ = ["check", "dry_run", "implement", "lint"]
+
+
+def __getattr__(name: str):
+    """The API is imported on first use, so that `import dbagent` (and the console script) is fast."""
+    if name in __all__:
+        from dbagent import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'dbagent' has no attribute {name!r}")

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from dbagent.check import Check, run_check
+from dbagent.checking import Check, run_check
 from dbagent.loop import DEFAULT_BUDGET_S, DEFAULT_ITERATIONS, Loop, require_recommendation, run_loop
 from dbagent.providers import Provider, default_provider_name, get_provider
 from dbagent.rundir import check_target, default_dir

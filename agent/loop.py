@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from dbagent.check import Check, run_check
+from dbagent.checking import Check, run_check
 from dbagent.errors import UserError
 from dbagent.injection import scan
 from dbagent.lint import LintConfig, rule_docs
@@ -121,6 +121,8 @@ def iterate(run: Loop) -> None:
     for iteration in range(1, run.max_iterations + 1):
         if time.monotonic() - run.started > run.budget_s:
             run.result.warnings.append(f"stopped before iteration {iteration}: the {run.budget_s:.0f} s budget is spent")
+            if not run.result.attempts:
+                run.result.failure = run.result.warnings[-1]
             break
         run.say("generating", iteration)
         calls_before = run.tools.calls

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -48,6 +49,9 @@ class FakeAnthropic:
                 with fake._lock:
                     fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
                     answer = fake.answers.pop(0) if fake.answers else error(500, "api_error")
+                if "delay" in answer:  # a server that does not answer in time
+                    time.sleep(answer["delay"])
+                    return
                 if "error_status" in answer:
                     payload = json.dumps({"type": "error", "error": {"type": answer["error_type"],
                                                                      "message": f"fake {answer['error_status']}"}})

@@ -225,3 +225,68 @@ def test_a_file_path_that_escapes_the_run_directory_is_not_written(recommendatio
     assert result.status == "verified", result.failure
     assert not (tmp_path / "escaped_notes.sql").exists() and not (tmp_path / "a" / "escaped_notes.sql").exists()
     assert "not written: ../../escaped_notes.sql (outside the run directory)" in result.warnings
+
+
+@pytest.mark.parametrize(("answers", "expected"), [
+    pytest.param([error(401, "authentication_error")], "anthropic: HTTP 401 after retries: fake 401", id="invalid-key"),
+    pytest.param([tool_message(("describe_table", {"table": "orders"}))] * 12,
+                 "anthropic: still calling tools after 8 rounds", id="tool-round-bound"),
+])
+def test_provider_faults_are_one_clear_line_and_exit_3(recommendation, tmp_path, answers, expected, sandbox):
+    with FakeAnthropic(answers) as fake:
+        proc = run_cli("implement", str(recommendation), "--schema", str(SCHEMA), "--provider", "anthropic",
+                       "--out", str(tmp_path / "run"), env={"ANTHROPIC_BASE_URL": fake.url, "ANTHROPIC_API_KEY": "k"})
+    assert proc.returncode == 3
+    assert proc.stderr.strip().splitlines() == [f"dbagent: error: {expected}"]
+
+
+def test_connection_refused_is_exit_3(recommendation, tmp_path, sandbox):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = run_cli("implement", str(recommendation), "--schema", str(SCHEMA), "--provider", "anthropic",
+                   "--out", str(tmp_path / "run"),
+                   env={"ANTHROPIC_BASE_URL": f"http://127.0.0.1:{port}", "ANTHROPIC_API_KEY": "k"})
+    assert proc.returncode == 3
+    assert proc.stderr.strip().splitlines() == ["dbagent: error: anthropic: APIConnectionError after retries: "
+                                                "Connection error."]
+
+
+def test_wall_clock_budget_stops_the_loop_with_a_clear_result(recommendation, sandbox):
+    bad = report(up=GOOD_UP.replace("(tenant_id)", "(tenant)"))
+    scripted = ScriptedProvider([bad, bad, bad])
+    result = implement(recommendation, schema=SCHEMA, provider=scripted, write_run_dir=False, budget_seconds=0.001)
+    assert result.status == "failed" and result.iterations == 0
+    assert result.failure == result.warnings[-1] == "stopped before iteration 1: the 0 s budget is spent"
+
+
+def test_a_provider_timeout_is_a_provider_error(recommendation, tmp_path, sandbox):
+    import anthropic
+
+    from dbagent.providers.anthropic import AnthropicProvider
+
+    with FakeAnthropic([{"delay": 1.0}] * 3) as fake:
+        client = anthropic.Anthropic(base_url=fake.url, api_key="k", timeout=0.2, max_retries=1)
+        with pytest.raises(ProviderError, match="APITimeoutError after retries"):
+            implement(recommendation, schema=SCHEMA, provider=AnthropicProvider(client=client), write_run_dir=False)
+    assert len(fake.requests) == 2  # the first try and one retry
+
+
+def test_planted_secrets_never_reach_the_trace_or_the_result(recommendation, tmp_path, sandbox):
+    from psycopg.conninfo import make_conninfo
+
+    source = make_conninfo(sandbox.server.conninfo("postgres"), password="planted-dsn-secret-42")
+    result = implement(recommendation, schema_from_dsn=source, provider="builtin", out=tmp_path / "run")
+    written = "".join(p.read_text() for p in (tmp_path / "run").rglob("*") if p.is_file())
+    assert "planted-dsn-secret-42" not in written + result.model_dump_json()
+
+
+def test_an_answer_cut_at_max_tokens_gets_a_repair_turn(recommendation, tmp_path, api_env, sandbox):
+    cut = text_message(report()[:1500], stop_reason="max_tokens")
+    with FakeAnthropic([cut, text_message(report())]) as fake:
+        api_env(fake)
+        result = run(recommendation, tmp_path)
+    assert result.status == "verified" and result.iterations == 2
+    assert "is missing" in fake.messages()[1]["messages"][-1]["content"]

@@ -190,3 +190,54 @@ def test_server_killed_mid_run_is_a_sandbox_error(write):
     finally:
         close_sandbox(server.conninfo())
         server.stop()
+
+
+def test_interrupted_at_random_points_leaves_nothing_behind(tmp_path):
+    """30 runs of the main job, each interrupted (SIGINT) at a random moment: no postgres
+    process, no temporary directory, and a run directory that is complete or absent."""
+    import random
+
+    rng = random.Random(20261125)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    outcomes = {"interrupted": 0, "finished": 0}
+    for k in range(30):
+        out = tmp_path / f"run{k}"
+        proc = subprocess.Popen([sys.executable, "-c", "from dbagent._entry import main; main()", "implement",
+                                 "examples/quickstart/recommendation.md", "--schema", "examples/quickstart/schema.sql",
+                                 "--out", str(out), "--json"],
+                                env=dict(os.environ, TMPDIR=str(tmpdir), ANTHROPIC_API_KEY=""), cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.0, 2.0))
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err
+        outcomes["finished" if proc.returncode in (0, 1) else "interrupted"] += 1
+        assert proc.returncode in (0, 1, 130), err
+        assert _postgres_under(tmpdir) == [], f"run {k}: postgres left running"
+        assert list(tmpdir.iterdir()) == [], f"run {k}: {list(tmpdir.iterdir())} left behind"
+        if out.exists():  # complete, never half-written
+            assert {p.name for p in out.iterdir()} >= {"report.md", "result.json", "trace.jsonl"}, k
+        assert not list(tmp_path.glob(".dbagent-run-*")), f"run {k}: a staging directory was left"
+    assert outcomes["interrupted"] >= 10  # the random points did land inside runs
+
+
+def test_temp_file_limit_when_hit_is_a_clear_failed_result(write):
+    """The sandbox caps temporary files per session; a migration that needs more fails cleanly."""
+    from dbagent.sandbox import close_sandbox, get_sandbox
+
+    server = EmbeddedServer().start()
+    try:
+        sandbox = get_sandbox(server.conninfo())
+        with sandbox.admin() as conn:  # a small cap, so the test spills quickly
+            conn.execute(f'ALTER ROLE "{sandbox.migrator}" SET temp_file_limit = \'1MB\'')
+        # a sort larger than work_mem (64MB) spills to temporary files
+        up = write("up.sql", "SELECT count(*) FROM (SELECT md5(g::text) m FROM generate_series(1, 2000000) g "
+                             "ORDER BY 1) s;\n")
+        result = dry_run([up], sandbox_dsn=server.conninfo())
+        assert result.status == "failed"
+        assert result.dry_run.statements[0].sqlstate == "53400"
+        assert "temp_file_limit" in result.failure
+    finally:
+        close_sandbox(server.conninfo())
+        server.stop()

@@ -129,3 +129,12 @@ def test_rules_lists_every_rule_and_the_docs_page_has_not_drifted():
     page = (ROOT / "docs" / "lint-rules.md").read_text()
     assert page == render_rules_markdown(rule_docs(), GROUPS), \
         "regenerate: dbagent rules --format markdown > docs/lint-rules.md"
+
+
+def test_an_input_over_the_size_limit_is_refused_without_reading_it(tmp_path):
+    big = tmp_path / "big.sql"
+    with big.open("wb") as f:
+        f.truncate(21 * 1024 * 1024)  # sparse: 21 MB of NULs, over the 20 MB limit
+    proc = run_cli("lint", str(big))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"dbagent: error: SQL file {big}: 22020096 bytes is over the limit of 20971520"
