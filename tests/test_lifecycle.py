@@ -208,12 +208,17 @@ def test_interrupted_at_random_points_leaves_nothing_behind(tmp_path):
                                  "--out", str(out), "--json"],
                                 env=dict(os.environ, TMPDIR=str(tmpdir), ANTHROPIC_API_KEY=""), cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(rng.uniform(0.0, 2.0))
+        time.sleep(rng.uniform(0.05, 2.0))
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
-        assert "Traceback" not in err
-        outcomes["finished" if proc.returncode in (0, 1) else "interrupted"] += 1
-        assert proc.returncode in (0, 1, 130), err
+        if err.startswith("Fatal Python error: init_import_site"):
+            # interrupted while the interpreter itself was starting (site.py), before any dbagent
+            # code ran: Python's own message, outside our control; still nothing may be left
+            outcomes["before start"] = outcomes.get("before start", 0) + 1
+        else:
+            assert "Traceback" not in err
+            outcomes["finished" if proc.returncode in (0, 1) else "interrupted"] += 1
+            assert proc.returncode in (0, 1, 130), err
         assert _postgres_under(tmpdir) == [], f"run {k}: postgres left running"
         assert list(tmpdir.iterdir()) == [], f"run {k}: {list(tmpdir.iterdir())} left behind"
         if out.exists():  # complete, never half-written

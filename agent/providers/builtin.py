@@ -117,25 +117,29 @@ class BuiltinProvider:
 def _report(plan: rls.RlsPlan, severity: str, config: LintConfig) -> Report:
     """The 11 sections, filled from what the plan decided and why."""
     names = [t.name for t in plan.tables]
-    files = [FileEntry(path=MIGRATION, kind="migration", apply_order=1,
-                       purpose="transactional: ENABLE and FORCE RLS, tenant policies" + (", admin override" if plan.admin_role else "")),
-             FileEntry(path=MIGRATION.replace(".sql", ".down.sql"), kind="rollback", apply_order=len(plan.indexes and [1, 2]) or 1,
-                       purpose="restores the previous RLS state exactly")]
-    artifacts = [SqlArtifact(path=MIGRATION, role="up", sql=render(
-                     "playbooks/rls_up.sql.j2", tables=plan.tables,
-                     admin_role_ident=rls.ident(plan.admin_role) if plan.admin_role else "")),
-                 SqlArtifact(path=MIGRATION.replace(".sql", ".down.sql"), role="down",
-                             sql=render("playbooks/rls_down.sql.j2", tables=plan.tables))]
+    down = MIGRATION.replace(".sql", ".down.sql")
+    policies = "transactional: ENABLE and FORCE RLS, tenant policies" + (", admin override" if plan.admin_role else "")
+    up_sql = render("playbooks/rls_up.sql.j2", tables=plan.tables,
+                    admin_role_ident=rls.ident(plan.admin_role) if plan.admin_role else "")
+    # forward: policies, then their lookup indexes; rollback in reverse: indexes first
+    files = [FileEntry(path=MIGRATION, kind="migration", apply_order=1, purpose=policies)]
+    artifacts = [SqlArtifact(path=MIGRATION, role="up", sql=up_sql)]
+    rollback_files = [FileEntry(path=down, kind="rollback", purpose="restores the previous RLS state exactly")]
+    rollback_artifacts = [SqlArtifact(path=down, role="down", sql=render("playbooks/rls_down.sql.j2", tables=plan.tables))]
     if plan.indexes:
-        files.insert(1, FileEntry(path=INDEXES, kind="migration", apply_order=2,
-                                  purpose="non-transactional: CREATE INDEX CONCURRENTLY for the policies' lookups"))
-        files.append(FileEntry(path=INDEXES.replace(".sql", ".down.sql"), kind="rollback", apply_order=1,
-                               purpose="non-transactional: drops those indexes"))
-        files[2].apply_order = 2
-        artifacts.insert(1, SqlArtifact(path=INDEXES, role="up-nontransactional",
-                                        sql=render("playbooks/indexes_up.sql.j2", indexes=plan.indexes)))
-        artifacts.append(SqlArtifact(path=INDEXES.replace(".sql", ".down.sql"), role="down",
-                                     sql=render("playbooks/indexes_down.sql.j2", indexes=plan.indexes)))
+        index_down = INDEXES.replace(".sql", ".down.sql")
+        files.append(FileEntry(path=INDEXES, kind="migration", apply_order=2,
+                               purpose="non-transactional: CREATE INDEX CONCURRENTLY for the policies' lookups"))
+        artifacts.append(SqlArtifact(path=INDEXES, role="up-nontransactional",
+                                     sql=render("playbooks/indexes_up.sql.j2", indexes=plan.indexes)))
+        rollback_files.insert(0, FileEntry(path=index_down, kind="rollback",
+                                           purpose="non-transactional: drops those indexes"))
+        rollback_artifacts.insert(0, SqlArtifact(path=index_down, role="down",
+                                                 sql=render("playbooks/indexes_down.sql.j2", indexes=plan.indexes)))
+    for order, entry in enumerate(rollback_files, 1):
+        entry.apply_order = order
+    files += rollback_files
+    artifacts += rollback_artifacts
     setting = config.tenant_setting
     coverage = ("SELECT c.oid::regclass FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = "
                 f"'{config.tenant_key}' WHERE c.relkind = 'r' AND NOT (c.relrowsecurity AND c.relforcerowsecurity)")
