@@ -150,8 +150,12 @@ class EmbeddedServer:
 
     def start(self) -> "EmbeddedServer":
         """initdb and start; raises SandboxError with the server log's last lines on failure."""
-        self.root = Path(tempfile.mkdtemp(prefix="dbagent-pg-"))
-        atexit.register(self.stop)
+        blocked = _block_signals()  # the directory exists only together with its cleanup
+        try:
+            self.root = Path(tempfile.mkdtemp(prefix="dbagent-pg-"))
+            atexit.register(self.stop)
+        finally:
+            _unblock_signals(blocked)
         try:
             run_as = self._prepare_run_as()
             data = self.root / "data"
@@ -186,7 +190,22 @@ class EmbeddedServer:
         return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
     def _run(self, args: list[str], run_as: dict) -> None:
-        proc = subprocess.run(args, capture_output=True, text=True, cwd=self.root, **run_as)
+        """Run initdb in its own process group: on an interrupt the whole group dies, including
+        the bootstrap postgres it starts, which would otherwise go on writing into the directory."""
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=self.root,
+                                start_new_session=True, **run_as)
+        try:
+            stdout, stderr = proc.communicate()
+        except BaseException:
+            blocked = _block_signals()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            _unblock_signals(blocked)
+            raise
+        proc.stdout, proc.stderr = stdout, stderr
         if proc.returncode != 0:
             last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
             raise SandboxError(f"sandbox: {Path(args[0]).name} failed: {last[0]}")
@@ -233,7 +252,11 @@ class EmbeddedServer:
                         self.process.wait(timeout=5)
                 self.process = None
                 if self.root is not None:
-                    shutil.rmtree(self.root, ignore_errors=True)
+                    for _ in range(20):  # a process still exiting may recreate a file: try again
+                        shutil.rmtree(self.root, ignore_errors=True)
+                        if not self.root.exists():
+                            break
+                        time.sleep(0.05)
                     self.root = None
             finally:
                 _unblock_signals(blocked)
