@@ -8,20 +8,20 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from dbagent.checking import Check, run_check
-from dbagent.loop import DEFAULT_BUDGET_S, DEFAULT_ITERATIONS, Loop, require_recommendation, run_loop
-from dbagent.providers import Provider, default_provider_name, get_provider
-from dbagent.rundir import check_target, default_dir
-from dbagent.rundir import write as write_run
-from dbagent.trace import Trace, dsn_password
 from dbagent.errors import UserError
-from dbagent.layouts import LAYOUTS, detect, plan_files, steps_of, write_files
-from dbagent.report import parse_report
 from dbagent.inputs import read_text_file
+from dbagent.layouts import LAYOUTS, detect, plan_files, steps_of, write_files
 from dbagent.lint import LintConfig, LintReport, SqlSource, load_config
 from dbagent.lint import lint as _lint
+from dbagent.loop import DEFAULT_BUDGET_S, DEFAULT_ITERATIONS, Loop, require_recommendation, run_loop
+from dbagent.providers import Provider, default_provider_name, get_provider
+from dbagent.report import parse_report
 from dbagent.result import Result
+from dbagent.rundir import check_target, default_dir
+from dbagent.rundir import write as write_run
 from dbagent.sandbox import Limits, ReadOnlySource, Script, get_sandbox
 from dbagent.sandbox import dry_run as _sandbox_dry_run
+from dbagent.trace import Trace, dsn_password
 
 PathLike = str | Path
 
@@ -108,11 +108,11 @@ def check(report: PathLike, *, schema: PathLike | None = None, schema_from_dsn: 
 
 
 def implement(recommendation: PathLike, *, schema: PathLike | None = None, schema_from_dsn: str | None = None,
-              provider: "str | Provider | None" = None, model: str | None = None,
+              provider: str | Provider | None = None, model: str | None = None,
               max_iterations: int = DEFAULT_ITERATIONS, out: PathLike | None = None,
               sandbox_dsn: str | None = None, record: PathLike | None = None,
               budget_seconds: float = DEFAULT_BUDGET_S, config: LintConfig | None = None,
-              progress: "Callable[[str], None] | None" = None, write_run_dir: bool = True,
+              progress: Callable[[str], None] | None = None, write_run_dir: bool = True,
               project: PathLike | None = None, layout: str = "auto", allow_weakening: bool = False) -> Result:
     """Turn a recommendation into a proven implementation: the model writes the 11-section report,
     every attempt is parsed, linted and dry-run with rollback proof, failures go back as repair
