@@ -16,7 +16,6 @@ from dbagent.errors import ReportParseError
 from dbagent.lint import LintConfig, SqlSource, lint
 from dbagent.report import Report, parse_report
 from dbagent.report.models import ReportProblem, SqlArtifact
-from dbagent.report.parser import stem
 from dbagent.result import Result
 from dbagent.sandbox import Limits, Script, get_sandbox
 from dbagent.sandbox import dry_run as sandbox_dry_run
@@ -64,13 +63,7 @@ def parse(c: Check) -> None:
 
 def order_files(c: Check) -> None:
     """Forward files in section 4's apply order; rollbacks in the reverse order of what they undo."""
-    listed = {e.path: e.apply_order for e in c.report.files.files}
-    forward = [a for a in c.report.code.artifacts if a.role in ("up", "up-nontransactional")]
-    position = {a.path: k for k, a in enumerate(forward)}
-    forward.sort(key=lambda a: (listed.get(a.path) or 10_000, position[a.path]))
-    rank = {stem(a.path): k for k, a in enumerate(forward)}
-    downs = [a for a in c.report.code.artifacts if a.role == "down"]
-    downs.sort(key=lambda a: -rank.get(stem(a.path), -1))
+    forward, downs = c.report.in_apply_order()
     c.forward, c.rollback = forward, downs
     verify = [a for a in c.report.code.artifacts if a.role == "verify"]
     c.result.files = [SqlFile(path=a.path, role=a.role, sha256=hashlib.sha256(a.sql.encode()).hexdigest())

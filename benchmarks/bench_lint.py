@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 from lint_corpus import SCHEMA, corpus_files
@@ -77,9 +78,15 @@ def _targets(node) -> set[str]:
     return names
 
 
+@lru_cache(maxsize=None)
+def _nodes(text: str) -> list:
+    """Each file is parsed once, however many of its statements disagree."""
+    return [node for node, *_ in parsed(text) if node is not None]
+
+
 def reason(group: str, who: str, file: str, index: int, text: str, existing: set[str]) -> str:
     """Why the tools disagree on this statement, by category (see README, lint design notes)."""
-    nodes = [node for node, *_ in parsed(text) if node is not None]
+    nodes = _nodes(text)
     node = nodes[index] if index is not None and index < len(nodes) else None
     created = {qualname(n.relation) for n in nodes[:index or 0] if isinstance(n, ast.CreateStmt)}
     if is_rollback_name(file):

@@ -26,6 +26,7 @@ class CloneInspector:
         self.sandbox = sandbox
         self.database = database
         self._snap: dict | None = None
+        self._grouped: dict | None = None
 
     def catalog(self) -> dict:
         if self._snap is None:
@@ -34,6 +35,10 @@ class CloneInspector:
         return self._snap
 
     def _by_table(self) -> dict[str, dict[str, list[tuple[str, dict]]]]:
+        """Columns, constraints, policies, triggers and indexes per table (computed once: tools
+        only read the clone)."""
+        if self._grouped is not None:
+            return self._grouped
         grouped: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         tables = {name for kind, name in self.catalog() if kind in ("table", "view")}
         for (kind, name), props in sorted(self.catalog().items()):
@@ -44,6 +49,7 @@ class CloneInspector:
             elif kind == "index":
                 table = _index_table(props.get("definition", ""))
                 grouped[table]["index"].append((name, props))
+        self._grouped = grouped
         return grouped
 
     def describe(self, table: str) -> str:

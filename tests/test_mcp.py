@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -87,7 +88,7 @@ def _free_port() -> int:
 def _serve(*args: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     proc = subprocess.Popen([*CLI, "--http", f"127.0.0.1:{port}", *args], cwd=ROOT, stderr=subprocess.PIPE,
-                            text=True, env={**__import__("os").environ, **ENV})
+                            text=True, env={**os.environ, **ENV})
     url = f"http://127.0.0.1:{port}/mcp"
     for _ in range(100):
         try:

@@ -16,7 +16,7 @@ from dbagent.errors import UserError
 from dbagent.layouts import formats
 from dbagent.layouts._sql import Step
 from dbagent.report.models import Report
-from dbagent.report.parser import stem
+from dbagent.report.models import stem
 
 LAYOUTS = ("plain", "sqitch", "dbmate", "golang-migrate", "flyway", "alembic", "supabase")
 _DBMATE_MARK = "-- migrate:up"
@@ -67,10 +67,8 @@ def detect(project: Path) -> tuple[str, str]:
 
 def steps_of(report: Report) -> list[Step]:
     """Forward files in apply order with their rollbacks, from a parsed (verified) report."""
-    listed = {e.path: e.apply_order for e in report.files.files}
-    forward = [a for a in report.code.artifacts if a.role in ("up", "up-nontransactional")]
-    forward.sort(key=lambda a: listed.get(a.path) or 10_000)
-    downs = {stem(a.path): a.sql for a in report.code.artifacts if a.role == "down"}
+    forward, rollback = report.in_apply_order()
+    downs = {stem(a.path): a.sql for a in rollback}
     out = []
     for a in forward:
         name = re.sub(r"^[\d_]+", "", stem(a.path)).strip("_-") or "change"

@@ -104,7 +104,7 @@ def reads_setting(node, setting: str, helpers: set[str] = frozenset()) -> bool:
     return False
 
 
-def _index_column(elem: ast.IndexElem) -> str:
+def index_column(elem: ast.IndexElem) -> str:
     return elem.name if elem.name else "(expr)"
 
 
@@ -239,7 +239,7 @@ class Replayer:
     def _IndexStmt(self, s: ast.IndexStmt) -> None:  # noqa: N802
         table = qualname(s.relation)
         schema = table.split(".", 1)[0]
-        cols = tuple(_index_column(e) for e in s.indexParams or ())
+        cols = tuple(index_column(e) for e in s.indexParams or ())
         name = s.idxname or f"{table.split('.', 1)[1]}_{'_'.join(c for c in cols if c != '(expr)')}_idx"
         key = f"{schema}.{name}"
         if s.if_not_exists and key in self.cat.indexes:
@@ -267,14 +267,14 @@ class Replayer:
     def _ViewStmt(self, s: ast.ViewStmt) -> None:  # noqa: N802
         name = qualname(s.view)
         opts = def_options(s.options)
-        self.cat.tables[name] = Table(name, kind="view", reads=_relations(s.query),
+        self.cat.tables[name] = Table(name, kind="view", reads=relations_read(s.query),
                                       security_invoker=str(opts.get("security_invoker", "")).lower()
                                       in ("true", "on", "1", "yes"))
 
     def _CreateTableAsStmt(self, s: ast.CreateTableAsStmt) -> None:  # noqa: N802
         name = qualname(s.into.rel)
         kind = "matview" if s.objtype.name == "OBJECT_MATVIEW" else "table"
-        self.cat.tables[name] = Table(name, kind=kind, reads=_relations(s.query))
+        self.cat.tables[name] = Table(name, kind=kind, reads=relations_read(s.query))
 
     def _CreateRoleStmt(self, s: ast.CreateRoleStmt) -> None:  # noqa: N802
         self.cat.roles.add(s.role)
@@ -289,5 +289,5 @@ class Replayer:
             self.cat.setting_functions.add(fname)
 
 
-def _relations(query) -> tuple[str, ...]:
+def relations_read(query) -> tuple[str, ...]:
     return tuple(sorted({qualname(n) for n in walk(query) if isinstance(n, ast.RangeVar)}))

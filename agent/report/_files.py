@@ -18,8 +18,8 @@ NONTRANSACTIONAL_WORDS = ("non-transactional", "nontransactional", "no transacti
                           "without a transaction", "autocommit")
 
 
-def kind_of(path: str, note: str = "") -> FileKind:
-    """A file's kind from its path (and the note beside it in the listing)."""
+def kind_of(path: str) -> FileKind:
+    """A file's kind from its path."""
     p = PurePosixPath(path.lower())
     parts = set(p.parts[:-1])
     name = p.name
@@ -49,7 +49,6 @@ def _tree_paths(text: str) -> list[tuple[str, str]]:
         if not m:
             continue
         name = m.group("name").strip("`")
-        col = len(m.group("indent")) + (len(raw) - len(raw.lstrip()) if not m.group("indent") else 0)
         col = raw.find(name)
         while stack and stack[-1][0] >= col:
             stack.pop()
@@ -83,7 +82,7 @@ def listed_files(paragraphs: list[str], items: list[Item], tables: list[Table],
         for path in SQL_PATH.findall(plain(para)):
             if "/" in path:
                 found.setdefault(path, "")
-    entries = [FileEntry(path=p, purpose=n, kind=kind_of(p, n)) for p, n in found.items()]
+    entries = [FileEntry(path=p, purpose=n, kind=kind_of(p)) for p, n in found.items()]
     forward = [e for e in entries if e.kind not in ("rollback", "test", "script")]
     for i, e in enumerate(forward, 1):
         e.apply_order = i

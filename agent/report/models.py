@@ -8,6 +8,8 @@ one from the structured fields.
 
 from __future__ import annotations
 
+import re
+from pathlib import PurePosixPath
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -152,8 +154,28 @@ class Report(_Strict):
         return next((a for a in self.code.artifacts if a.path == path), None)
 
     def artifacts(self, *roles: str) -> list[SqlArtifact]:
-        """Artifacts of the given roles in apply order (the order the report gives them)."""
+        """Artifacts of the given roles, in the order the report gives them."""
         return [a for a in self.code.artifacts if not roles or a.role in roles]
+
+    def in_apply_order(self) -> tuple[list[SqlArtifact], list[SqlArtifact]]:
+        """Forward files in section 4's apply order, and rollbacks in the reverse order of the
+        files they undo (whatever order the report lists them in)."""
+        listed = {e.path: e.apply_order for e in self.files.files}
+        forward = sorted(self.artifacts("up", "up-nontransactional"), key=lambda a: listed.get(a.path) or 10_000)
+        rank = {stem(a.path): k for k, a in enumerate(forward)}
+        rollback = sorted(self.artifacts("down"), key=lambda a: -rank.get(stem(a.path), -1))
+        return forward, rollback
+
+
+_STEM_SUFFIXES = re.compile(r"([._-](up|down|rollback|undo|revert))$", re.I)
+
+
+def stem(path: str) -> str:
+    """A migration's name without extension and up/down suffix: pairs x.up.sql with x.down.sql."""
+    name = PurePosixPath(path).name
+    for ext in (".sql", ".psql", ".pgsql"):
+        name = name.removesuffix(ext)
+    return _STEM_SUFFIXES.sub("", name)
 
 
 SECTION_FIELDS = {1: "classification", 2: "summary", 3: "requirements", 4: "files", 5: "plan", 6: "code",

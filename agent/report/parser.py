@@ -9,7 +9,6 @@ and never invents SQL: a file with no code block is a problem, not a guess.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -27,10 +26,9 @@ from dbagent.report._markdown import SectionText, split_sections, tokens_of
 from dbagent.report.models import (SECTION_TITLES, ArtifactRole, Classification, Code, Deployment,
                                    FileEntry, FilesStructure, ImplementationPlan, Maintenance, Report,
                                    ReportProblem, Requirements, RollbackProcedures, SqlArtifact,
-                                   SuccessMetrics, Summary, Validation)
+                                   SuccessMetrics, Summary, Validation, stem)
 
 _SQL_INFOS = {"", "sql", "psql", "pgsql", "postgresql", "postgres", "plpgsql"}
-_STEM_SUFFIXES = re.compile(r"([._-](up|down|rollback|undo|revert))$", re.I)
 
 
 @dataclass
@@ -201,14 +199,6 @@ def _needs_autocommit(sql: str) -> bool:
     if any(isinstance(n, ast.TransactionStmt) for n in nodes):
         return False
     return any(is_concurrent(n) or (isinstance(n, ast.VacuumStmt) and n.is_vacuumcmd) for n in nodes)
-
-
-def stem(path: str) -> str:
-    """A migration's name without extension and up/down suffix: pairs x.up.sql with x.down.sql."""
-    name = PurePosixPath(path).name
-    for ext in (".sql", ".psql", ".pgsql"):
-        name = name.removesuffix(ext)
-    return _STEM_SUFFIXES.sub("", name)
 
 
 def _down_name(path: str) -> str:

@@ -1,5 +1,5 @@
 from dbagent.lint._ast import ast, qualname
-from dbagent.lint._catalog import _index_column
+from dbagent.lint._catalog import index_column
 from dbagent.lint._rule import Rule
 
 
@@ -23,7 +23,7 @@ class DuplicateIndex(Rule):
         if not isinstance(node, ast.IndexStmt) or node.whereClause is not None:
             return
         table = qualname(node.relation)
-        cols = tuple(_index_column(e) for e in node.indexParams or ())
+        cols = tuple(index_column(e) for e in node.indexParams or ())
         method = node.accessMethod or "btree"
         if "(expr)" in cols:
             return

@@ -1,5 +1,5 @@
 from dbagent.lint._ast import ast, names, walk
-from dbagent.lint._catalog import _relations
+from dbagent.lint._catalog import relations_read
 from dbagent.lint.rules._common import column_name
 from dbagent.lint._rule import Rule
 
@@ -24,7 +24,7 @@ class JsonbWithoutGin(Rule):
     nested = True
 
     def check(self, s, ctx):
-        tables = _relations(s.node)
+        tables = relations_read(s.node)
         for n in walk(s.node):
             if isinstance(n, ast.A_Expr) and set(names(n.name)) & JSONB_OPERATORS:
                 col = column_name(n.lexpr)

@@ -1,5 +1,5 @@
 from dbagent.lint._ast import ast, qualname
-from dbagent.lint._catalog import _index_column
+from dbagent.lint._catalog import index_column
 from dbagent.lint._rule import Rule
 
 
@@ -27,7 +27,7 @@ class TenantIndexNotLeading(Rule):
         key = ctx.config.tenant_key
         if t is None or key not in t.columns:
             return
-        cols = [_index_column(e) for e in node.indexParams or ()]
+        cols = [index_column(e) for e in node.indexParams or ()]
         if cols and cols[0] != key:
             yield self.hit(s, f"index {node.idxname or '(unnamed)'} on tenant table {table} starts with "
                               f"{cols[0]}, not {key}")

@@ -1,5 +1,5 @@
 from dbagent.lint._ast import ast, qualname
-from dbagent.lint._catalog import _relations
+from dbagent.lint._catalog import relations_read
 from dbagent.lint._rule import Rule
 
 
@@ -25,7 +25,7 @@ class MatviewOnTenantTable(Rule):
         node, state = s.node, ctx.state(self.id)
         views = state.setdefault("views", {})
         if isinstance(node, ast.CreateTableAsStmt) and node.objtype.name == "OBJECT_MATVIEW":
-            tenant = [r for r in _relations(node.query) if ctx.is_tenant(r)]
+            tenant = [r for r in relations_read(node.query) if ctx.is_tenant(r)]
             if tenant:
                 views[qualname(node.into.rel)] = (s, tenant[0])
         elif isinstance(node, ast.GrantStmt) and node.objtype.name == "OBJECT_TABLE":

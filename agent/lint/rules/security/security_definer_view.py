@@ -1,5 +1,5 @@
 from dbagent.lint._ast import ast, def_options, qualname
-from dbagent.lint._catalog import _relations
+from dbagent.lint._catalog import relations_read
 from dbagent.lint._rule import Rule
 
 
@@ -25,7 +25,7 @@ class SecurityDefinerView(Rule):
         if not isinstance(node, ast.ViewStmt):
             return
         invoker = str(def_options(node.options).get("security_invoker", "")).lower() in ("true", "on", "1", "yes")
-        tenant = [r for r in _relations(node.query) if ctx.is_tenant(r)]
+        tenant = [r for r in relations_read(node.query) if ctx.is_tenant(r)]
         if not invoker and tenant:
             yield self.hit(s, f"view {qualname(node.view)} reads tenant table {tenant[0]} as its owner, "
                               "bypassing row-level security")
