@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from dbagent.checking import Check, run_check
+from dbagent.checking import Check, run_check, verify_options
 from dbagent.errors import UserError
 from dbagent.inputs import read_text_file
 from dbagent.layouts import LAYOUTS, detect, plan_files, steps_of, write_files
@@ -19,24 +19,43 @@ from dbagent.report import parse_report
 from dbagent.result import Result
 from dbagent.rundir import check_target, default_dir
 from dbagent.rundir import write as write_run
-from dbagent.sandbox import Limits, ReadOnlySource, Script, get_sandbox
+from dbagent.recommendation import queries_of, split_queries
+from dbagent.sandbox import Limits, ReadOnlySource, Script, VerifyOptions, get_sandbox
 from dbagent.sandbox import dry_run as _sandbox_dry_run
 from dbagent.trace import Trace, dsn_password
 
 PathLike = str | Path
 
 
-def load_schema_script(schema: PathLike | None = None, schema_from_dsn: str | None = None) -> Script:
-    """The schema to start from: a file, a read-only dump of a live database, or nothing."""
+def load_schema_script(schema: PathLike | None = None, schema_from_dsn: str | None = None,
+                       sizes: dict[str, tuple[float, int]] | None = None) -> Script:
+    """The schema to start from: a file, a read-only dump of a live database, or nothing.
+    From a live database, its table sizes go into `sizes` for the lock report."""
     if schema is not None and schema_from_dsn is not None:
         raise UserError("give either --schema or --schema-from-dsn, not both")
     if schema_from_dsn is not None:
         source = ReadOnlySource(schema_from_dsn)
+        if sizes is not None:
+            sizes.update(source.table_sizes())
         return Script(f"pg_dump of {source.display}", source.dump_schema())
     if schema is None:
         return Script("(empty schema)", "")
     path = Path(schema)
     return Script(str(schema), read_text_file(path, "schema"), path.resolve())
+
+
+def _verify_options(verify: bool, config: LintConfig, queries: PathLike | None, rows: int,
+                    sizes: dict, recommendation: str = "") -> VerifyOptions | None:
+    """What verification probes with: --queries FILE, else the recommendation's queries."""
+    if not verify:
+        return None
+    if rows < 2 or rows > 100_000:
+        raise UserError("--rows must be between 2 and 100000")
+    if queries is not None:
+        found = [q.strip() for q in split_queries(read_text_file(queries, "queries file"))]
+    else:
+        found = queries_of(recommendation) if recommendation else []
+    return verify_options(config, found, rows, sizes)
 
 
 def _scripts(paths: Sequence[PathLike], role: str) -> list[Script]:
@@ -54,25 +73,33 @@ def _duration(value: str, what: str) -> str:
 def dry_run(migrations: Sequence[PathLike], *, rollback: Sequence[PathLike] = (),
             schema: PathLike | None = None, schema_from_dsn: str | None = None,
             sandbox_dsn: str | None = None, variables: dict[str, str] | None = None,
-            statement_timeout: str = Limits.statement_timeout, lock_timeout: str = Limits.lock_timeout) -> Result:
+            statement_timeout: str = Limits.statement_timeout, lock_timeout: str = Limits.lock_timeout,
+            verify: bool = True, queries: PathLike | None = None, rows: int = 200,
+            config: LintConfig | None = None) -> Result:
     """Apply `migrations` (then `rollback`, then the migrations again) to a clone of `schema`.
+    With `verify` (the default) the clone holds synthetic rows and the behaviour checks run:
+    tenant isolation, index use by `queries` (a file of SQL), the lock report, new objects.
 
     Raises UserError for unusable input, SandboxError when the sandbox cannot run.
     """
     if not migrations:
         raise UserError("no migration file given")
     up, down = _scripts(migrations, "up"), _scripts(rollback, "down")
-    schema_script = load_schema_script(schema, schema_from_dsn)
+    sizes: dict = {}
+    schema_script = load_schema_script(schema, schema_from_dsn, sizes)
+    checks = _verify_options(verify, config or load_config(), queries, rows, sizes)
     started = time.perf_counter()
     sandbox = get_sandbox(sandbox_dsn)
     timings = {"sandbox_start": round((time.perf_counter() - started) * 1000, 2)}
     started = time.perf_counter()
     limits = Limits(statement_timeout=_duration(statement_timeout, "statement timeout"),
                     lock_timeout=_duration(lock_timeout, "lock timeout"))
-    evidence = _sandbox_dry_run(sandbox, schema_script, up, down, variables, limits)
+    evidence = _sandbox_dry_run(sandbox, schema_script, up, down, variables, limits, verify_with=checks)
     timings["dry_run"] = round((time.perf_counter() - started) * 1000, 2)
+    warnings = [] if checks else ["behaviour not verified (--no-verify): applied and rolled back only"]
     return Result(command="dryrun", status="verified" if evidence.passed else "failed",
-                  failure=evidence.failure, files=evidence.files, dry_run=evidence, timings_ms=timings)
+                  failure=evidence.failure, files=evidence.files, dry_run=evidence, timings_ms=timings,
+                  warnings=warnings)
 
 
 def lint(files: Sequence[PathLike], *, schema: PathLike | None = None,
@@ -95,16 +122,21 @@ def lint(files: Sequence[PathLike], *, schema: PathLike | None = None,
 def check(report: PathLike, *, schema: PathLike | None = None, schema_from_dsn: str | None = None,
           sandbox_dsn: str | None = None, variables: dict[str, str] | None = None,
           config: LintConfig | None = None, statement_timeout: str = Limits.statement_timeout,
-          lock_timeout: str = Limits.lock_timeout, allow_weakening: bool = False) -> Result:
+          lock_timeout: str = Limits.lock_timeout, allow_weakening: bool = False,
+          verify: bool = True, queries: PathLike | None = None, rows: int = 200) -> Result:
     """Check an 11-section report anyone wrote: parse it, lint its SQL, and with a schema
-    dry-run it in the sandbox with rollback proof. Returns the same Result as `implement`.
+    dry-run it in the sandbox with rollback proof and the behaviour checks (unless `verify`
+    is false). Returns the same Result as `implement`.
     """
     text = read_text_file(report, "report")
-    schema_script = load_schema_script(schema, schema_from_dsn) if (schema or schema_from_dsn) else None
+    sizes: dict = {}
+    schema_script = load_schema_script(schema, schema_from_dsn, sizes) if (schema or schema_from_dsn) else None
     limits = Limits(statement_timeout=_duration(statement_timeout, "statement timeout"),
                     lock_timeout=_duration(lock_timeout, "lock timeout"))
-    return run_check(Check(text, schema_script, sandbox_dsn, config or load_config(), dict(variables or {}),
-                           limits, allow_weakening=allow_weakening))
+    config = config or load_config()
+    return run_check(Check(text, schema_script, sandbox_dsn, config, dict(variables or {}), limits,
+                           allow_weakening=allow_weakening,
+                           verify=_verify_options(verify, config, queries, rows, sizes)))
 
 
 def implement(recommendation: PathLike, *, schema: PathLike | None = None, schema_from_dsn: str | None = None,
@@ -113,7 +145,8 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
               sandbox_dsn: str | None = None, record: PathLike | None = None,
               budget_seconds: float = DEFAULT_BUDGET_S, config: LintConfig | None = None,
               progress: Callable[[str], None] | None = None, write_run_dir: bool = True,
-              project: PathLike | None = None, layout: str = "auto", allow_weakening: bool = False) -> Result:
+              project: PathLike | None = None, layout: str = "auto", allow_weakening: bool = False,
+              verify: bool = True, queries: PathLike | None = None) -> Result:
     """Turn a recommendation into a proven implementation: the model writes the 11-section report,
     every attempt is parsed, linted and dry-run with rollback proof, failures go back as repair
     turns. Returns the Result of the last attempt with every attempt's evidence.
@@ -139,14 +172,17 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
         chosen, why = detect(project_dir) if layout == "auto" else (layout, "chosen with --layout")
         if chosen not in LAYOUTS:
             raise UserError(f"unknown layout {layout!r}; known: auto, {', '.join(LAYOUTS)}")
-    schema_script = load_schema_script(schema, schema_from_dsn)
+    sizes: dict = {}
+    schema_script = load_schema_script(schema, schema_from_dsn, sizes)
     config = config or load_config()
+    checks = _verify_options(verify, config, queries, 200, sizes, text)
     if isinstance(provider, str) or provider is None:
         provider = get_provider(provider or default_provider_name(), model, Path(record) if record else None,
                                 schema=schema_script.text, config=config)
     trace = Trace([dsn_password(schema_from_dsn), dsn_password(sandbox_dsn)])
     run = Loop(text, schema_script, provider, trace, max_iterations=max_iterations, budget_s=budget_seconds,
-               sandbox_dsn=sandbox_dsn, lint_config=config, progress=progress, allow_weakening=allow_weakening)
+               sandbox_dsn=sandbox_dsn, lint_config=config, progress=progress, allow_weakening=allow_weakening,
+               verify=checks)
     result = run_loop(run)
     if project_dir is not None:
         _write_project(result, run.last_text, project_dir, chosen, why)

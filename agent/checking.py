@@ -17,7 +17,7 @@ from dbagent.lint import LintConfig, SqlSource, lint
 from dbagent.report import Report, parse_report
 from dbagent.report.models import ReportProblem, SqlArtifact
 from dbagent.result import Result
-from dbagent.sandbox import Limits, Script, get_sandbox
+from dbagent.sandbox import Limits, Script, VerifyOptions, get_sandbox
 from dbagent.sandbox import dry_run as sandbox_dry_run
 from dbagent.sandbox.models import SqlFile
 
@@ -36,6 +36,7 @@ class Check:
     limits: Limits = field(default_factory=Limits)
     command: str = "check"
     allow_weakening: bool = False
+    verify: VerifyOptions | None = None
     report: Report | None = None
     forward: list[SqlArtifact] = field(default_factory=list)
     rollback: list[SqlArtifact] = field(default_factory=list)
@@ -95,7 +96,7 @@ def dry_run_files(c: Check) -> None:
     c.result.timings_ms["sandbox_start"] = round((time.perf_counter() - started) * 1000, 2)
     up = [Script(a.path, a.sql, None, a.role) for a in c.forward]
     down = [Script(a.path, a.sql, None, "down") for a in c.rollback]
-    evidence = sandbox_dry_run(sandbox, c.schema, up, down, c.variables, c.limits)
+    evidence = sandbox_dry_run(sandbox, c.schema, up, down, c.variables, c.limits, verify_with=c.verify)
     c.result.dry_run = evidence
     if not evidence.passed:
         c.fail("failed", evidence.failure or "dry-run failed")
@@ -113,6 +114,15 @@ def dry_run_files(c: Check) -> None:
         return
     c.result.status = "verified"
     c.result.failure = None
+    if c.verify is None:
+        c.result.warnings.append("behaviour not verified (--no-verify): applied and rolled back only")
+
+
+def verify_options(config: LintConfig, queries: list[str] | tuple[str, ...] = (), rows: int = 200,
+                   sizes: dict[str, tuple[float, int]] | None = None) -> VerifyOptions:
+    """Verification speaks the linter's tenant words: key column, setting, admin roles."""
+    return VerifyOptions(rows=rows, tenant_key=config.tenant_key, tenant_setting=config.tenant_setting,
+                         admin_roles=tuple(config.admin_roles), queries=tuple(queries), sizes=dict(sizes or {}))
 
 
 def weakenings(changes) -> list[str]:

@@ -21,7 +21,7 @@ from dbagent.prompts import render
 from dbagent.providers import Conversation, Provider
 from dbagent.report.models import SECTION_TITLES
 from dbagent.result import Attempt, Result, Usage
-from dbagent.sandbox import Limits, Script, Sandbox, get_sandbox, load_schema
+from dbagent.sandbox import Limits, Script, Sandbox, VerifyOptions, get_sandbox, load_schema
 from dbagent.sandbox.inspect import CloneInspector
 from dbagent.tools import TOOLS, ToolBox
 from dbagent.trace import Trace
@@ -46,6 +46,7 @@ class Loop:
     limits: Limits = field(default_factory=Limits)
     progress: Callable[[str], None] | None = None
     allow_weakening: bool = False
+    verify: VerifyOptions | None = None
     sandbox: Sandbox | None = None
     clone: str | None = None
     tools: ToolBox | None = None
@@ -103,7 +104,8 @@ def _repair(attempt: Attempt, result: Result) -> str:
     return render("repair.md.j2", iteration=attempt.iteration, passed=passed,
                   problems=[str(p) for p in result.report_problems],
                   lint=[f for f in result.lint if f.severity == "error"], failed_statements=failed,
-                  rollback_differences=differences, failure=result.failure)
+                  rollback_differences=differences, failure=result.failure,
+                  failed_checks=[c for c in (dr.checks if dr else []) if c.status == "failed"])
 
 
 def _checks(result: Result) -> dict[str, bool]:
@@ -111,7 +113,9 @@ def _checks(result: Result) -> dict[str, bool]:
     return {"parsed": not result.report_problems,
             "lint_clean": not result.report_problems and not any(f.severity == "error" for f in result.lint),
             "dry_run": bool(dr and all(s.status in ("ok", "ignored") for s in dr.statements) and dr.statements),
-            "rollback_proved": bool(dr and dr.rollback and dr.rollback.proved)}
+            "rollback_proved": bool(dr and dr.rollback and dr.rollback.proved),
+            "behaviour_verified": bool(dr and dr.data is not None and dr.rollback and dr.rollback.proved
+                                       and not any(c.status == "failed" for c in dr.checks))}
 
 
 def iterate(run: Loop) -> None:
@@ -140,7 +144,7 @@ def iterate(run: Loop) -> None:
         run.last_text = turn.text
         run.say("checking", iteration)
         checked = run_check(Check(turn.text, run.schema, run.sandbox_dsn, run.lint_config, {}, run.limits,
-                                  command="implement", allow_weakening=run.allow_weakening))
+                                  command="implement", allow_weakening=run.allow_weakening, verify=run.verify))
         attempt = Attempt(iteration=iteration, status=checked.status, failure=checked.failure,
                           checks=_checks(checked), report_problems=checked.report_problems, lint=checked.lint,
                           dry_run=checked.dry_run, tool_calls=run.tools.calls - calls_before, usage=turn.usage)

@@ -7,9 +7,17 @@ findings, and for new features a sketch of the tables.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import yaml
+from markdown_it import MarkdownIt
+from pglast import ast, parse_sql
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dbagent.errors import UserError
+
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
 class _Strict(BaseModel):
@@ -52,3 +60,48 @@ class RecommendationFrontMatter(_Strict):
     queries: list[str] = Field(default_factory=list, description="SQL the change must serve")
     findings: list[FindingRef] = Field(default_factory=list)
     table_sketches: list[TableSketch] = Field(default_factory=list)
+
+
+def front_matter(text: str) -> RecommendationFrontMatter | None:
+    """The recommendation's front matter, or None when it has none (or none that validates)."""
+    m = _FRONT.match(text.lstrip())
+    if not m:
+        return None
+    try:
+        return RecommendationFrontMatter.model_validate(yaml.safe_load(m.group(1)) or {})
+    except (yaml.YAMLError, ValidationError):
+        return None
+
+
+_QUERY_NODES = (ast.SelectStmt, ast.UpdateStmt, ast.DeleteStmt)
+
+
+def queries_of(text: str) -> list[str]:
+    """The queries a change must serve: the front matter's, then every SELECT, UPDATE or DELETE
+    in the recommendation's SQL code blocks (DDL in them is the analyzer's suggestion, not a query)."""
+    found: list[str] = list((fm.queries if (fm := front_matter(text)) else []))
+    for token in MarkdownIt().parse(text):
+        if token.type != "fence" or token.info.strip().lower() not in ("sql", "postgresql", "psql", "pgsql", ""):
+            continue
+        try:
+            statements = parse_sql(token.content)
+        except Exception:  # noqa: BLE001 - a block PostgreSQL's grammar rejects holds no usable query
+            continue
+        for raw in statements:
+            if isinstance(raw.stmt, _QUERY_NODES) and not (isinstance(raw.stmt, ast.SelectStmt) and not raw.stmt.fromClause):
+                start = raw.stmt_location or 0
+                sql = token.content.encode()[start:start + raw.stmt_len].decode() if raw.stmt_len else \
+                    token.content.encode()[start:].decode()
+                found.append(sql.strip().rstrip(";").strip())
+    return list(dict.fromkeys(q for q in found if q))
+
+
+def split_queries(text: str) -> list[str]:
+    """The statements of a --queries file, as PostgreSQL's grammar splits them."""
+    try:
+        statements = parse_sql(text)
+    except Exception as exc:  # noqa: BLE001 - pglast's ParseError names the position
+        raise UserError(f"queries file: not SQL PostgreSQL accepts ({str(exc).splitlines()[0]})") from None
+    data = text.encode()
+    return [data[r.stmt_location:r.stmt_location + r.stmt_len if r.stmt_len else None].decode().strip()
+            for r in statements]

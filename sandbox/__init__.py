@@ -8,6 +8,7 @@ from dbagent.sandbox._sandbox import Limits, Sandbox, close_sandbox, get_sandbox
 from dbagent.sandbox._schema import ReadOnlySource, load_schema
 from dbagent.sandbox.dryrun import STEPS, Script, dry_run
 from dbagent.sandbox.models import DryRunResult
+from dbagent.sandbox.verify import VerifyOptions
 
-__all__ = ["STEPS", "DryRunResult", "Limits", "ReadOnlySource", "Sandbox", "Script", "close_sandbox",
+__all__ = ["STEPS", "DryRunResult", "Limits", "ReadOnlySource", "Sandbox", "Script", "VerifyOptions", "close_sandbox",
            "dry_run", "get_sandbox", "load_schema"]

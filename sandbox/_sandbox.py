@@ -126,6 +126,23 @@ class Sandbox:
                 conn.execute(sql.SQL("grant {} to {} with admin option" + options)
                              .format(sql.Identifier(name), sql.Identifier(self.migrator)))
 
+    def allow_set_role(self, name: str, create: bool = False) -> bool:
+        """Let the migrator SET ROLE to `name`, for behaviour probes. Never to a superuser or
+        BYPASSRLS role; a missing role is created (NOLOGIN) only when `create` is true."""
+        with self._lock, self.admin() as conn:
+            row = _privileged(conn, name)
+            if row is None and create:
+                conn.execute(sql.SQL("create role {} nologin").format(sql.Identifier(name)))
+                self._roles_created.add(name)
+            elif row is None or row[0]:
+                return False
+            if conn.execute("select pg_catalog.pg_has_role(%s, %s, 'SET')" if self.version >= 160000 else
+                            "select pg_catalog.pg_has_role(%s, %s, 'MEMBER')", [self.migrator, name]).fetchone()[0]:
+                return True
+            options = " with set true" if self.version >= 160000 else ""
+            conn.execute(sql.SQL("grant {} to {}" + options).format(sql.Identifier(name), sql.Identifier(self.migrator)))
+        return True
+
     def is_privileged_role(self, name: str) -> bool:
         """True for roles the migrator must never act as: superuser or BYPASSRLS (or unknown)."""
         with self.admin() as conn:

@@ -1,10 +1,13 @@
 """The dry-run: apply a migration to a fresh clone, watch it, roll it back, prove the rollback.
 
-    STEPS = (clone, snapshot_before, apply_up, snapshot_after, apply_down, prove_rollback,
-             reapply_up, compare_reapply)
+    STEPS = (clone, seed_data, snapshot_before, probe_before, apply_up, snapshot_after, verify,
+             apply_down, prove_rollback, reapply_up, compare_reapply)
 
 Each step is one function of the shared context; the runner times each and skips the rest
-after the first failure. The schema is loaded (once, cached) before the steps run.
+after the first failure. The schema is loaded (once, cached) before the steps run. With
+verification asked for, the clone gets synthetic rows before the migration and the
+behavioural checks run after it; a failed check fails the dry-run once the rollback has
+been proved too, so the evidence is complete.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from dbagent.sandbox._execute import pre_existing_relations, run_script
 from dbagent.sandbox._sandbox import Limits, Sandbox
 from dbagent.sandbox._schema import load_schema, privileged_hook
 from dbagent.sandbox.models import DryRunResult, RollbackProof, SqlFile, StepOutcome
+from dbagent.sandbox.verify import VerifyOptions, baseline_clone, seed_clone, verify_clone
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,12 @@ class DryRun:
     variables: dict[str, str]
     result: DryRunResult
     limits: Limits | None = None
+    verify: VerifyOptions | None = None
     db: str | None = None
     existing: dict[int, str] = field(default_factory=dict)
     before: Snapshot | None = None
     after: Snapshot | None = None
+    baseline: dict[str, str] = field(default_factory=dict)
 
 
 class StepFailed(Exception):
@@ -63,6 +69,15 @@ def clone(run: DryRun) -> str:
     """Create a fresh database from the schema template."""
     run.db = run.sandbox.take_clone(run.template)
     return run.db
+
+
+def seed_data(run: DryRun) -> str:
+    """Synthetic rows in every table, across tenants, so data-dependent failures show."""
+    if run.verify is None:
+        return "verification not asked for"
+    run.result.data = seed_clone(run.sandbox, run.db, run.verify)
+    filled = sum(1 for n in run.result.data.rows.values() if n)
+    return f"{sum(run.result.data.rows.values())} rows in {filled} tables, {len(run.result.data.tenants)} tenants"
 
 
 def snapshot_before(run: DryRun) -> str:
@@ -83,8 +98,19 @@ def _apply(run: DryRun, scripts: list[Script], phase: str) -> str:
         run.result.statements += outcome.outcomes
         run.result.output += outcome.output
         if not outcome.ok:
-            raise StepFailed(f"{phase}: {outcome.failure}")
+            failed = outcome.outcomes[-1] if outcome.outcomes else None
+            hint = " (on the sandbox's synthetic rows: real data can hold such rows too)" \
+                if run.result.data and failed and (failed.sqlstate or "").startswith("23") else ""
+            raise StepFailed(f"{phase}: {outcome.failure}{hint}")
     return f"{sum(1 for o in run.result.statements if o.phase == phase)} statements"
+
+
+def probe_before(run: DryRun) -> str:
+    """The isolation checks on the schema as it is, to tell its own failures from the migration's."""
+    if run.verify is None:
+        return "verification not asked for"
+    run.baseline = baseline_clone(run.sandbox, run.db, run.verify, run.result.data.tenants)
+    return f"{sum(1 for s in run.baseline.values() if s == 'failed')} of {len(run.baseline)} fail before the migration"
 
 
 def apply_up(run: DryRun) -> str:
@@ -98,6 +124,19 @@ def snapshot_after(run: DryRun) -> str:
         run.after = snapshot(conn)
     run.result.changes = diff(run.before, run.after)
     return f"{len(run.result.changes)} changes"
+
+
+def verify(run: DryRun) -> str:
+    """Tenant isolation, index usability, the lock report and the new objects, on the migrated clone."""
+    if run.verify is None:
+        return "verification not asked for"
+    tables_before = {name for kind, name in run.before if kind == "table"}
+    run.result.checks, run.result.locks = verify_clone(
+        run.sandbox, run.db, run.verify, tables_before=tables_before, changes=run.result.changes,
+        statements=[s for s in run.result.statements if s.phase == "up"],
+        data=run.result.data, baseline=run.baseline)
+    failed = sum(1 for c in run.result.checks if c.status == "failed")
+    return f"{len(run.result.checks)} checks, {failed} failed"
 
 
 def apply_down(run: DryRun) -> str:
@@ -143,13 +182,15 @@ def compare_reapply(run: DryRun) -> str:
     return "up -> down -> up gives the same catalog"
 
 
-STEPS = (clone, snapshot_before, apply_up, snapshot_after, apply_down, prove_rollback,
-         reapply_up, compare_reapply)
+STEPS = (clone, seed_data, snapshot_before, probe_before, apply_up, snapshot_after, verify, apply_down,
+         prove_rollback, reapply_up, compare_reapply)
 
 
 def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Script] = (),
-            variables: dict[str, str] | None = None, limits: Limits | None = None) -> DryRunResult:
-    """Load `schema` (cached), then run STEPS on a fresh clone; the clone is dropped afterwards."""
+            variables: dict[str, str] | None = None, limits: Limits | None = None,
+            verify_with: VerifyOptions | None = None) -> DryRunResult:
+    """Load `schema` (cached), then run STEPS on a fresh clone; the clone is dropped afterwards.
+    With `verify_with`, the clone is filled with synthetic rows and the checks run."""
     result = DryRunResult(passed=False, server=sandbox.description,
                           files=[SqlFile(path=s.name, role=s.role, sha256=s.sha256)
                                  for s in [*up, *down]])
@@ -157,7 +198,8 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
     template = load_schema(sandbox, schema.text, schema.name, schema.path, variables)
     result.steps.append(StepOutcome(name="load_schema", status="ok",
                                     duration_ms=round((time.perf_counter() - started) * 1000, 2)))
-    run = DryRun(sandbox, template, list(up), list(down), dict(variables or {}), result, limits=limits)
+    run = DryRun(sandbox, template, list(up), list(down), dict(variables or {}), result, limits=limits,
+                 verify=verify_with)
     roles_before = sandbox.role_names()
     try:
         for step in STEPS:
@@ -182,5 +224,9 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
             sandbox.drop_roles(sandbox.role_names() - roles_before)
         except psycopg.Error:
             pass  # a dead server took its databases and roles with it
+    failed = [c for c in result.checks if c.status == "failed"]
+    if result.failure is None and failed:
+        result.failure = (f"verification: {len(failed)} check(s) failed, first: {failed[0].name}: "
+                          f"{failed[0].evidence}")
     result.passed = result.failure is None
     return result

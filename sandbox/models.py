@@ -79,6 +79,45 @@ class SqlFile(_Strict):
     sha256: str
 
 
+class VerifyCheck(_Strict):
+    """One behavioural check run on the migrated clone: what was tried and what happened."""
+
+    name: str = Field(description="what was checked, e.g. 'public.orders: tenant A sees only its rows'")
+    kind: Literal["data", "isolation", "index", "lock", "object"]
+    status: Literal["passed", "failed", "warning", "skipped"]
+    evidence: str = Field("", description="what the sandbox observed, in one or two lines")
+    subject: str | None = Field(None, description="the table, index, query or object checked")
+
+    @property
+    def passed(self) -> bool:
+        return self.status != "failed"
+
+
+class LockEntry(_Strict):
+    """One statement's strongest lock on a table that existed before the migration."""
+
+    file: str
+    line: int
+    statement: str
+    relation: str
+    mode: str
+    blocks: Literal["nothing", "writes", "reads and writes"]
+    rewrote: bool
+    rows: float | None = Field(None, description="estimated rows (from the source database when given)")
+    bytes: int | None = None
+    size_source: Literal["source", "sandbox"] = "sandbox"
+    risk: Literal["low", "medium", "high"]
+    safe_alternative: str | None = None
+
+
+class DataSummary(_Strict):
+    """The synthetic rows put into the clone before the migration ran."""
+
+    tenants: list[str] = Field(default_factory=list, description="tenant key values the rows are spread over")
+    rows: dict[str, int] = Field(default_factory=dict, description="table -> rows inserted")
+    notes: list[str] = Field(default_factory=list, description="tables that could not be (fully) filled, and why")
+
+
 class DryRunResult(_Strict):
     """Everything a dry-run observed: statements, catalog changes, rollback proof, steps."""
 
@@ -89,5 +128,8 @@ class DryRunResult(_Strict):
     changes: list[CatalogChange] = Field(default_factory=list, description="what the migration changed")
     rollback: RollbackProof | None = None
     steps: list[StepOutcome] = Field(default_factory=list)
+    data: DataSummary | None = Field(None, description="synthetic data, when verification ran")
+    checks: list[VerifyCheck] = Field(default_factory=list, description="behavioural checks after the migration")
+    locks: list[LockEntry] = Field(default_factory=list, description="lock report for pre-existing tables")
     output: list[str] = Field(default_factory=list, description="what the scripts echoed")
     failure: str | None = Field(None, description="one line: why the dry-run did not pass")

@@ -23,6 +23,13 @@ SchemaFromDsnOpt = Annotated[Optional[str], typer.Option(
 SandboxDsnOpt = Annotated[Optional[str], typer.Option("--sandbox-dsn", help=SANDBOX_DSN_HELP)]
 VariablesOpt = Annotated[Optional[list[str]], typer.Option("--variable", "-v", help="psql variable NAME=VALUE.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print only the Result as JSON on stdout.")]
+VerifyOpt = Annotated[bool, typer.Option(
+    "--verify/--no-verify", help="Fill the clone with synthetic rows and prove behaviour: tenant isolation, "
+                                 "index use, locks, triggers/functions/views (default: on).")]
+QueriesOpt = Annotated[Optional[Path], typer.Option(
+    "--queries", help="SQL file of the queries the change must serve (EXPLAIN checks); "
+                      "by default the recommendation's.")]
+RowsOpt = Annotated[int, typer.Option("--rows", help="Synthetic rows per table for verification.")]
 
 
 def fail(message: str, code: int) -> typer.Exit:

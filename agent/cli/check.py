@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from dbagent import api
-from dbagent.cli._common import (JsonOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, VariablesOpt,
-                                 emit, handles_errors, parse_variables, print_verdict, sandbox_dsn)
+from dbagent.cli._common import (JsonOpt, QueriesOpt, RowsOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt,
+                                 VariablesOpt, VerifyOpt, emit, handles_errors, parse_variables, print_verdict,
+                                 sandbox_dsn)
 from dbagent.cli.dryrun import render_dry_run
 from dbagent.result import Result
 
@@ -41,9 +42,13 @@ def check(
     sandbox_dsn_opt: SandboxDsnOpt = None,
     variable: VariablesOpt = None,
     allow_weakening: Annotated[bool, typer.Option(help="Accept a result that disables RLS or drops policies the schema had.")] = False,
+    verify: VerifyOpt = True,
+    queries: QueriesOpt = None,
+    rows: RowsOpt = 200,
     json: JsonOpt = False,
 ) -> None:
     """Check a report: parse its 11 sections, lint its SQL, dry-run it with rollback proof (needs a schema)."""
     result = api.check(report, schema=schema, schema_from_dsn=schema_from_dsn,
-                       sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), variables=parse_variables(variable), allow_weakening=allow_weakening)
+                       sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), variables=parse_variables(variable), allow_weakening=allow_weakening,
+                       verify=verify, queries=queries, rows=rows)
     emit(result, json, _render)

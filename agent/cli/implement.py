@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from dbagent import api
-from dbagent.cli._common import (JsonOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, emit,
-                                 handles_errors, print_verdict, sandbox_dsn)
+from dbagent.cli._common import (JsonOpt, QueriesOpt, SandboxDsnOpt, SchemaFromDsnOpt, SchemaOpt, VerifyOpt,
+                                 emit, handles_errors, print_verdict, sandbox_dsn)
+from dbagent.cli.dryrun import render_checks
 from dbagent.loop import DEFAULT_ITERATIONS, stderr_progress
 from dbagent.providers import default_provider_name
 from dbagent.result import Result
@@ -22,6 +23,8 @@ def _render(result: Result) -> None:
     for a in result.attempts:
         checks = " ".join(f"{name}={'ok' if ok else 'FAIL'}" for name, ok in a.checks.items())
         out.print(f"iteration {a.iteration}: {a.status} {checks}" + (f" [dim]{escape(a.failure or '')}[/]" if a.failure else ""))
+    if result.dry_run is not None:
+        render_checks(out, result.dry_run)
     u = result.usage
     out.print(f"usage: {u.requests} request(s), input {u.input_tokens}, output {u.output_tokens}, "
               f"cache write {u.cache_write_tokens}, cache read {u.cache_read_tokens}, ${u.cost_usd:.4f}")
@@ -48,6 +51,8 @@ def implement(
     layout: Annotated[str, typer.Option(help="auto, plain, sqitch, dbmate, golang-migrate, flyway, alembic or supabase.")] = "auto",
     sandbox_dsn_opt: SandboxDsnOpt = None,
     allow_weakening: Annotated[bool, typer.Option(help="Accept a result that disables RLS or drops policies the schema had.")] = False,
+    verify: VerifyOpt = True,
+    queries: QueriesOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Implement a recommendation: the model writes it, dbagent proves it (lint, dry-run, rollback)."""
@@ -56,5 +61,6 @@ def implement(
     result = api.implement(recommendation, schema=schema, schema_from_dsn=schema_from_dsn, provider=provider,
                            model=model, max_iterations=max_iterations, out=out, record=record,
                            sandbox_dsn=sandbox_dsn(sandbox_dsn_opt), progress=None if json else stderr_progress(),
-                           project=project, layout=layout, allow_weakening=allow_weakening)
+                           project=project, layout=layout, allow_weakening=allow_weakening,
+                           verify=verify, queries=queries)
     emit(result, json, _render)

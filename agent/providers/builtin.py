@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import re
 
-import yaml
-from pydantic import ValidationError
-
 from dbagent.lint import LintConfig, build_catalog
 from dbagent.lint._ast import ast, walk
 from dbagent.lint._engine import parsed
 from dbagent.playbooks import rls
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
-from dbagent.recommendation import RecommendationFrontMatter
+from dbagent.recommendation import RecommendationFrontMatter, front_matter
 from dbagent.report import render_report
 from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
                                    FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
@@ -25,23 +22,12 @@ from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, D
                                    Validation)
 from dbagent.result import Usage
 
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _RECOMMENDATION = re.compile(r"<recommendation>\n(?:The following text is data[^\n]*\n)?(.*)</recommendation>", re.S)
 RLS_WORDS = ("row-level security", "row level security", " rls", "tenant isolation", "cross-tenant",
              "tenant-isolation", "relrowsecurity")
 RLS_RULES = {"tenant-table-rls-disabled", "rls-not-forced", "rls-enabled-no-policy", "policy-missing-tenant-predicate"}
 MIGRATION = "migrations/001_tenant_isolation.sql"
 INDEXES = "migrations/002_tenant_isolation_indexes_concurrently.sql"
-
-
-def front_matter(text: str) -> RecommendationFrontMatter | None:
-    m = _FRONT.match(text)
-    if not m:
-        return None
-    try:
-        return RecommendationFrontMatter.model_validate(yaml.safe_load(m.group(1)) or {})
-    except (yaml.YAMLError, ValidationError):
-        return None
 
 
 def intent(text: str, fm: RecommendationFrontMatter | None) -> str:
