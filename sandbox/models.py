@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Strict(BaseModel):
@@ -87,10 +87,12 @@ class VerifyCheck(_Strict):
     status: Literal["passed", "failed", "warning", "skipped"]
     evidence: str = Field("", description="what the sandbox observed, in one or two lines")
     subject: str | None = Field(None, description="the table, index, query or object checked")
+    passed: bool = Field(False, description="status is not failed (warnings and skips do not fail a run)")
 
-    @property
-    def passed(self) -> bool:
-        return self.status != "failed"
+    @model_validator(mode="after")
+    def _passed(self) -> "VerifyCheck":
+        self.passed = self.status != "failed"
+        return self
 
 
 class LockEntry(_Strict):

@@ -194,7 +194,7 @@ class ObjectChecks:
         signature, kind, returns_set, returns, required, types, names, callable_name = row
         if returns in ("trigger", "event_trigger") or kind == "a" or kind == "w":
             return None
-        check = f"function {signature} runs"
+        check = f"function {qname} runs"
         args = []
         for i, type_ in enumerate(types[:required]):
             sample = self._sample(type_, names[i] if i < len(names) else "")

@@ -117,7 +117,9 @@ class Seeder:
         joins: list[str] = []
         per_parent: dict[int, int] = {}  # two links to one parent point at different rows
         if tenant and self.tables.has_key(table):
-            assigned[key] = tenant
+            nullable = not table.column(key).not_null
+            # a nullable tenant key gets some NULLs: policies must not let those rows through
+            assigned[key] = f"(case when g % 10 = 9 then null else {tenant} end)" if nulls and nullable else tenant
         for i, fk in enumerate(table.foreign_keys):
             if fk.parent_oid == table.oid or all(c in assigned for c in fk.columns):
                 continue
