@@ -13,7 +13,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from dbagent.errors import ReportParseError, UserError
-from dbagent.report import parse_report, render_report
+from dbagent.report import Report, parse_report, render_report
 from dbagent.result import Result
 
 
@@ -41,6 +41,27 @@ def _safe(path: str) -> PurePosixPath | None:
     return p
 
 
+_MARK = {"passed": "[x]", "failed": "[ ] FAILED:", "warning": "[x] warning:", "skipped": "[ ] skipped:"}
+
+
+def with_evidence(report: Report, result: Result) -> Report:
+    """The report with what the sandbox proved appended to its validation section: each check,
+    its outcome and evidence, so the written report says what was run, not only what was planned."""
+    dr = result.dry_run
+    if dr is None or (not dr.checks and dr.rollback is None):
+        return report
+    lines = ["", "", "#### Proven in the sandbox (dbagent)", ""]
+    if dr.rollback is not None:
+        lines.append(f"- {'[x]' if dr.rollback.proved else '[ ] FAILED:'} rollback restores the catalog; "
+                     f"{'re-applies cleanly' if dr.rollback.reapplied else 'not re-applied'}")
+    if dr.data is not None:
+        lines.append(f"- [x] synthetic data: {sum(dr.data.rows.values())} rows in {len(dr.data.rows)} tables, "
+                     f"{len(dr.data.tenants)} tenants")
+    lines += [f"- {_MARK[c.status]} {c.name}: {c.evidence}" for c in dr.checks]
+    body = report.validation.body.rstrip() + "\n".join(lines) + "\n"
+    return report.model_copy(update={"validation": report.validation.model_copy(update={"body": body})})
+
+
 def write(out: Path, result: Result, report_text: str, trace_text: str) -> Path:
     """Write every file of the run; returns the directory."""
     check_target(out)
@@ -52,7 +73,7 @@ def write(out: Path, result: Result, report_text: str, trace_text: str) -> Path:
     try:
         try:
             report = parse_report(report_text)
-            (staging / "report.md").write_text(render_report(report))
+            (staging / "report.md").write_text(render_report(with_evidence(report, result)))
             artifacts = {a.path: a for a in report.code.artifacts}
         except ReportParseError:
             (staging / "report.md").write_text(report_text)

@@ -13,6 +13,7 @@ import pytest
 from dbagent import implement
 from dbagent.errors import ProviderError
 from dbagent.providers.scripted import ScriptedProvider
+from dbagent.report import parse_report
 
 from conftest import FIXTURES, run_cli
 from fake_anthropic import FakeAnthropic, error, text_message, tool_message
@@ -78,6 +79,9 @@ def test_first_try_success_with_cache_breakpoints_and_streaming(recommendation, 
     assert result.usage.cache_read_tokens == 5000 and result.usage.cost_usd > 0
     run_dir = tmp_path / "run"
     assert (run_dir / "db/migrations/001_notes.sql").read_text() == GOOD_UP
+    written = parse_report((run_dir / "report.md").read_text())  # the evidence keeps it a valid report
+    assert "Proven in the sandbox" in written.validation.body
+    assert "[x] public.notes: tenant A sees only its own rows" in written.validation.body
     assert json.loads((run_dir / "result.json").read_text())["status"] == "verified"
     trace = (run_dir / "trace.jsonl").read_text()
     assert '"event": "request"' in trace and "sk-ant-test-secret-key" not in trace
@@ -93,6 +97,9 @@ def test_first_try_success_with_cache_breakpoints_and_streaming(recommendation, 
                  ["rollback not proved: after the rollback, table public.notes"], id="rollback-not-proved"),
     pytest.param(report(drop_section=9),
                  ["report: section 9 (Success Metrics) is missing"], id="malformed-report"),
+    pytest.param(report(up=GOOD_UP.replace(f"USING ({POLICY})", "USING (tenant_id IS NOT NULL)")),
+                 ["sandbox check failed: public.notes: tenant A sees only its own rows", "belong to other tenants"],
+                 id="tenant-leak-found-by-verification"),
 ])
 def test_failure_then_fixed_with_a_precise_repair_turn(recommendation, tmp_path, api_env, sandbox, first,
                                                        expected_in_repair):
