@@ -20,6 +20,7 @@ from pglast import parse_sql
 from pglast.visitors import Visitor
 
 from dbagent.sandbox.models import VerifyCheck
+from dbagent.sandbox.verify import _sharing as sharing
 from dbagent.sandbox.verify._tables import ForeignKey, Table, Tables, ident, why
 
 PROBE_ROLE = "dbagent_probe_app"
@@ -114,6 +115,9 @@ class Isolation:
         checks = [self._sees_own(table, app, truth, mine, policies, path),
                   self._sees_nothing(table, app),
                   self._writes(table, path, app, truth)]
+        rel = self._relationship(table, policies, path)
+        if rel is not None:
+            checks += [self._after_links_end(table, app, mine, rel, how) for how in rel.endings]
         admins = sorted({r for p in policies for r in p.roles if self.is_admin_role(r)})
         for role in admins:
             checks.append(self._admin(table, role, truth))
@@ -170,15 +174,21 @@ class Isolation:
         except psycopg.Error as exc:
             return _failed(name, table, f"as {app} with tenant A set, reading raised {why(exc)}")
         leaked, missing = seen - mine, mine - seen
-        others = {truth.get(c) for c in leaked}
         evidence = (f"as {app} with {self.setting} = A: saw {len(seen)} rows, {len(mine)} belong to A, "
                     f"{len(leaked)} belong to other tenants, {len(missing)} of A's rows missing")
+        rel = self._relationship(table, policies, path)
+        if leaked and rel is not None:
+            partners = sharing.granted(self.admin, rel, self.tenants[0])
+            beyond = {c for c in leaked if truth.get(c) not in partners}
+            evidence += (f"; shared through {rel.how}: {len(partners)} tenant(s) have an active link with A, "
+                         f"{len(beyond)} row(s) seen of tenants without one")
+            if beyond:
+                return _failed(name, table, evidence)
+            return VerifyCheck(name=name, kind="isolation", status="passed", subject=table.qname, evidence=evidence)
         if leaked:
             via = relations_read(policies) - {table.name} - {self.tables.by_oid[fk.parent_oid].name for _, fk in path}
-            if via and None not in others:
-                return VerifyCheck(name=name, kind="isolation", status="warning", subject=table.qname,
-                                   evidence=evidence + f"; the policies grant access through {', '.join(sorted(via))} "
-                                                       "(cross-tenant sharing: which rows it should allow is not checked)")
+            if via:
+                evidence += f"; the policies read {', '.join(sorted(via))}, which is not a recognisable relationship"
             return _failed(name, table, evidence)
         if missing:
             readable = [p for p in policies if p.permissive and p.command in ("r", "*")
@@ -191,6 +201,24 @@ class Isolation:
             return VerifyCheck(name=name, kind="isolation", status="warning", subject=table.qname,
                                evidence="tenant A has no rows in the synthetic data: nothing to compare")
         return VerifyCheck(name=name, kind="isolation", status="passed", subject=table.qname, evidence=evidence)
+
+    def _relationship(self, table: Table, policies, path) -> "sharing.Relationship | None":
+        via = relations_read(policies) - {table.name} - {self.tables.by_oid[fk.parent_oid].name for _, fk in path}
+        return sharing.find(self.tables, via) if via else None
+
+    def _after_links_end(self, table: Table, app, mine, rel: "sharing.Relationship", how: str) -> VerifyCheck:
+        name = f"{table.qname}: after {how} of every link in {rel.table.qname}, tenant A sees only its own rows"
+        try:
+            with self.migrator.transaction(force_rollback=True):
+                sharing.end_all(self.migrator, rel, how)
+                self._as(self.migrator, table, app, self.tenants[0])
+                seen = {r[0] for r in self.migrator.execute(f"select ctid::text from {table.ref}").fetchall()}
+        except psycopg.Error as exc:
+            return _failed(name, table, f"ending the links or reading raised {why(exc)}")
+        leaked = seen - mine
+        return VerifyCheck(name=name, kind="isolation", status="failed" if leaked else "passed", subject=table.qname,
+                           evidence=f"{'; '.join(rel.endings[how])}; then as {app}: {len(seen)} rows, "
+                                    f"{len(leaked)} of other tenants")
 
     def _sees_nothing(self, table, app) -> VerifyCheck:
         name = f"{table.qname}: no tenant set sees nothing"
