@@ -11,13 +11,15 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from dbagent.evals.models import CaseChecks, EvalRun
 from dbagent.lint.models import LintReport
 from dbagent.recommendation import RecommendationFrontMatter
 from dbagent.report.models import Report
 from dbagent.result import Result
 
 SCHEMAS: dict[str, type[BaseModel]] = {"result": Result, "report": Report,
-                                       "recommendation": RecommendationFrontMatter, "lint": LintReport}
+                                       "recommendation": RecommendationFrontMatter, "lint": LintReport,
+                                       "eval-checks": CaseChecks, "eval-results": EvalRun}
 
 
 def render(model: type[BaseModel]) -> str:

@@ -56,6 +56,8 @@ class Sandbox:
         self._databases: set[str] = set()
         self._roles_created: set[str] = set()
         self.templates: dict[str, str] = {}
+        self.schema_roles: set[str] = set()               # roles loaded templates rely on
+        self._runs, self._runs_lock, self._role_baseline = 0, threading.Lock(), set()
         self._spares: dict[str, list[str]] = {}       # template -> clones made ahead of need
         self._refills: list[threading.Thread] = []
         token = secrets.token_hex(4)
@@ -168,6 +170,20 @@ class Sandbox:
             if not template:
                 conn.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(name)))
         return name
+
+    def begin_run(self) -> None:
+        """A dry-run starts. Roles are server-wide, so what runs create is dropped only when the
+        last concurrent run ends; roles a loaded schema needs are kept for its template."""
+        with self._runs_lock:
+            if self._runs == 0:
+                self._role_baseline = self.role_names()
+            self._runs += 1
+
+    def end_run(self) -> None:
+        with self._runs_lock:
+            self._runs -= 1
+            if self._runs == 0:  # counted down first: a dead server must not leave the count up
+                self.drop_roles(self.role_names() - self._role_baseline - self.schema_roles)
 
     def role_names(self) -> set[str]:
         with self.admin() as conn:

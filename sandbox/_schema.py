@@ -19,6 +19,12 @@ from dbagent.sandbox._statements import classify
 
 def roles_needed(text: str, file: str) -> set[str]:
     """Roles the script names (owners, grantees, policy roles) minus those it creates itself."""
+    named, created = roles_of(text, file)
+    return named - created
+
+
+def roles_of(text: str, file: str) -> tuple[set[str], set[str]]:
+    """(roles the script names, roles it creates)."""
     named: set[str] = set()
     created: set[str] = set()
 
@@ -32,7 +38,7 @@ def roles_needed(text: str, file: str) -> set[str]:
         PsqlInterpreter(collect).run(text, file)
     except ScriptError:
         pass  # the real run reports it, with its line
-    return named - created
+    return named, created
 
 
 def privileged_hook(sandbox: Sandbox, dbname: str, *, schema: bool = False):
@@ -65,7 +71,10 @@ def load_schema(sandbox: Sandbox, text: str, file: str, path: Path | None = None
     key = schema_key(text)
     if key in sandbox.templates:
         return sandbox.templates[key]
-    sandbox.ensure_roles(roles_needed(text, file))
+    needed = roles_needed(text, file)
+    sandbox.schema_roles |= needed  # before they exist: a concurrent run's cleanup must not take them
+    sandbox.ensure_roles(needed)
+    roles_before = sandbox.role_names()
     db = sandbox.create_database("schema")
     try:
         with sandbox.connect(db) as conn:
@@ -81,6 +90,7 @@ def load_schema(sandbox: Sandbox, text: str, file: str, path: Path | None = None
         raise SchemaLoadError(f"{message}; statement: {bad.statement[:120]}" if bad else message,
                               file=file, line=(bad.error_line or bad.line) if bad else None,
                               sqlstate=bad.sqlstate if bad else None)
+    sandbox.schema_roles |= needed | (sandbox.role_names() - roles_before)
     sandbox.templates[key] = db
     return db
 

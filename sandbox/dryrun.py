@@ -23,7 +23,7 @@ from dbagent.errors import SandboxError
 from dbagent.sandbox._catalog import Snapshot, diff, snapshot
 from dbagent.sandbox._execute import pre_existing_relations, run_script
 from dbagent.sandbox._sandbox import Limits, Sandbox
-from dbagent.sandbox._schema import load_schema, privileged_hook
+from dbagent.sandbox._schema import load_schema, privileged_hook, roles_of
 from dbagent.sandbox.models import DryRunResult, RollbackProof, SqlFile, StepOutcome
 from dbagent.sandbox.verify import VerifyOptions, baseline_clone, seed_clone, verify_clone
 
@@ -122,7 +122,7 @@ def snapshot_after(run: DryRun) -> str:
     """Read the catalog after the migration and record what changed."""
     with run.sandbox.connect(run.db) as conn:
         run.after = snapshot(conn)
-    run.result.changes = diff(run.before, run.after)
+    run.result.changes = _own(run, diff(run.before, run.after))
     return f"{len(run.result.changes)} changes"
 
 
@@ -152,13 +152,23 @@ def prove_rollback(run: DryRun) -> str:
     if not run.down:
         return "no rollback given"
     with run.sandbox.connect(run.db) as conn:
-        differences = diff(run.before, snapshot(conn))
+        differences = _own(run, diff(run.before, snapshot(conn)))
     run.result.rollback = RollbackProof(proved=not differences, differences=differences)
     if differences:
         listed = "; ".join(d.describe() for d in differences[:5])
         more = f" and {len(differences) - 5} more" if len(differences) > 5 else ""
         raise StepFailed(f"rollback does not restore the schema: {listed}{more}")
     return "catalog equals the pre-migration snapshot"
+
+
+def _own(run: DryRun, differences: list) -> list:
+    """Roles are server-wide: a role difference counts only when this migration names the role;
+    others are concurrent runs' schemas and migrations coming and going."""
+    names: set[str] = set()
+    for script in [*run.up, *run.down]:
+        named, created = roles_of(script.text, script.name)
+        names |= named | created
+    return [d for d in differences if d.kind != "role" or d.name in names]
 
 
 def reapply_up(run: DryRun) -> str:
@@ -173,7 +183,7 @@ def compare_reapply(run: DryRun) -> str:
     if not run.down:
         return "no rollback given"
     with run.sandbox.connect(run.db) as conn:
-        differences = diff(run.after, snapshot(conn))
+        differences = _own(run, diff(run.after, snapshot(conn)))
     run.result.rollback.reapplied = not differences
     run.result.rollback.reapply_differences = differences
     if differences:
@@ -195,12 +205,16 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
                           files=[SqlFile(path=s.name, role=s.role, sha256=s.sha256)
                                  for s in [*up, *down]])
     started = time.perf_counter()
-    template = load_schema(sandbox, schema.text, schema.name, schema.path, variables)
+    sandbox.begin_run()  # before the schema loads: its roles must outlive concurrent runs' cleanup
+    try:
+        template = load_schema(sandbox, schema.text, schema.name, schema.path, variables)
+    except BaseException:
+        sandbox.end_run()
+        raise
     result.steps.append(StepOutcome(name="load_schema", status="ok",
                                     duration_ms=round((time.perf_counter() - started) * 1000, 2)))
     run = DryRun(sandbox, template, list(up), list(down), dict(variables or {}), result, limits=limits,
                  verify=verify_with)
-    roles_before = sandbox.role_names()
     try:
         for step in STEPS:
             if result.failure is not None:
@@ -217,13 +231,13 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise SandboxError(f"sandbox: lost the server during the dry-run ({reason})") from None
     finally:
-        try:
-            if run.db:
-                sandbox.drop_database(run.db)
-            # Roles are server-wide: those the migration made would break the next run of it.
-            sandbox.drop_roles(sandbox.role_names() - roles_before)
-        except psycopg.Error:
-            pass  # a dead server took its databases and roles with it
+        for cleanup in ((lambda: sandbox.drop_database(run.db)) if run.db else None,
+                        sandbox.end_run):  # roles the migration made would break its next run
+            try:
+                if cleanup:
+                    cleanup()
+            except (psycopg.Error, SandboxError):
+                pass  # a dead server took its databases and roles with it
     failed = [c for c in result.checks if c.status == "failed"]
     if result.failure is None and failed:
         result.failure = (f"verification: {len(failed)} check(s) failed, first: {failed[0].name}: "

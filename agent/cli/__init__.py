@@ -9,6 +9,7 @@ import typer
 
 from dbagent.cli.check import check
 from dbagent.cli.dryrun import dryrun
+from dbagent.cli.evalcmd import app as eval_app
 from dbagent.cli.implement import implement
 from dbagent.cli.lint import lint, rules
 from dbagent.cli.mcp import mcp
@@ -22,6 +23,7 @@ app.command("dryrun")(dryrun)
 app.command("lint")(lint)
 app.command("rules")(rules)
 app.command("mcp")(mcp)
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()
