@@ -107,7 +107,50 @@ def test_what_it_cannot_do_is_refused_with_the_reason(write, tmp_path, sandbox):
     slow = rec(write, "The product search endpoint is slow (2 s p95); add indexes for it.\n")
     result = implement(slow, schema=ROOT / "examples/quickstart/schema.sql", provider="builtin", write_run_dir=False)
     assert result.status == "refused" and result.dry_run is None
-    assert "reads as performance: use an LLM provider" in result.failure
+    assert "names no query" in result.failure and "use an LLM provider" in result.failure
+    sketchless = rec(write, "We need a loyalty programme: design the tables for points and rewards.\n")
+    result = implement(sketchless, schema=ROOT / "examples/quickstart/schema.sql", provider="builtin",
+                       write_run_dir=False)
+    assert result.status == "refused" and "use an LLM provider" in result.failure
+
+
+SHOP = """
+CREATE SCHEMA shop;
+CREATE TABLE shop.accounts (id bigint PRIMARY KEY);
+CREATE TABLE shop."Products" (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id bigint NOT NULL REFERENCES shop.accounts (id), title text NOT NULL, specs jsonb NOT NULL DEFAULT '{}',
+    archived_at timestamptz, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE shop.reviews (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    product_id bigint NOT NULL REFERENCES shop."Products" (id), stars int NOT NULL);
+"""
+QUERIES = [
+    ("SELECT id, title FROM shop.\"Products\" WHERE tenant_id = $1 AND archived_at IS NULL "
+     "AND created_at > now() - interval '30 days' ORDER BY created_at DESC", ["tenant_id", "created_at"]),
+    ("SELECT p.id, r.stars FROM shop.\"Products\" p JOIN shop.reviews r ON r.product_id = p.id WHERE p.tenant_id = $1",
+     ["product_id"]),
+    ("SELECT id FROM shop.\"Products\" WHERE specs @> '{\"wifi\": true}'", ["specs"]),
+    ("SELECT id FROM shop.\"Products\" WHERE title ILIKE '%lamp%'", ["title"]),
+    ("SELECT id FROM shop.\"Products\" WHERE tenant_id = $1 AND specs ->> 'brand' = $2", ["brand"]),
+]
+
+
+def test_index_advisor_serves_each_query_and_every_index_is_proven_usable(write, sandbox):
+    blocks = "".join(f"```sql\n{q};\n```\n\n" for q, _ in QUERIES)
+    slow = write("slow.md", "# Product pages are slow\n\nThese queries scan the catalogue:\n\n" + blocks)
+    result = implement(slow, schema=write("shop.sql", SHOP), provider="builtin", write_run_dir=False)
+    assert result.status == "verified", result.failure
+    checks = {c.name: c for c in result.dry_run.checks}
+    for number, (_, columns) in enumerate(QUERIES, 1):
+        check = checks[f"query {number} can use an index"]
+        assert check.passed and check.status == "passed", check.evidence
+    order = [c for c in result.dry_run.checks if "columns in the order" in c.name]
+    assert order and all(c.status == "passed" for c in order)
+    sql = {f.path: f for f in result.files}
+    assert any(path.endswith("indexes_concurrently.sql") for path in sql)
+    assert result.dry_run.rollback.proved and result.dry_run.rollback.reapplied
+    created = [c.name for c in result.dry_run.changes if c.kind == "index" and c.change == "added"]
+    assert any("tenant_id_created_at" in n for n in created) and any("trgm" in n for n in created)
+    assert any("specs_brand" in n for n in created) and any("product_id" in n for n in created)
 
 
 def test_nothing_to_do_is_refused(write, sandbox):

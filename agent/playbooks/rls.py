@@ -42,6 +42,9 @@ class IndexPlan:
     table: str
     columns: str
     why: str
+    method: str = "btree"
+    include: str = ""
+    where: str = ""
 
 
 @dataclass

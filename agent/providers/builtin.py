@@ -1,7 +1,8 @@
 """The offline implementer: no model, deterministic playbooks driven by the schema's catalog.
 
-So far it implements tenant-isolation (RLS) recommendations; anything else is refused with
-what is missing and a pointer to an LLM provider. It never invents SQL it has no playbook for.
+So far it implements tenant-isolation (RLS) recommendations and, from a recommendation's
+queries, performance ones (the index advisor); anything else is refused with what is missing
+and a pointer to an LLM provider. It never invents SQL it has no playbook for.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import re
 from dbagent.lint import LintConfig, build_catalog
 from dbagent.lint._ast import ast, walk
 from dbagent.lint._engine import parsed
-from dbagent.playbooks import rls
+from dbagent.playbooks import indexes, rls
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
-from dbagent.recommendation import RecommendationFrontMatter, front_matter
+from dbagent.providers._performance import performance_report
+from dbagent.recommendation import RecommendationFrontMatter, front_matter, queries_of
 from dbagent.report import render_report
 from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
                                    FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
@@ -40,7 +42,8 @@ def intent(text: str, fm: RecommendationFrontMatter | None) -> str:
     if any(w in low for w in RLS_WORDS):
         return "security"
     for kind, words in (("monitoring", ("monitoring", "observability", "alerting")),
-                        ("performance", ("slow", "index", "latency", "performance")),
+                        ("performance", ("slow", "index", "latency", "performance", "n+1", " scan", "pagination",
+                                         "takes seconds")),
                         ("feature", ("new table", "feature"))):
         if any(w in low for w in words):
             return kind
@@ -86,6 +89,8 @@ class BuiltinProvider:
         recommendation = m.group(1) if m else text
         fm = front_matter(recommendation.lstrip())
         kind = intent(recommendation, fm)
+        if kind == "performance":
+            return self._performance(recommendation, fm)
         if kind != "security":
             return Turn(text="", usage=Usage(), refusal=(
                 f"the builtin provider implements tenant-isolation (row-level security) recommendations so far; "
@@ -98,6 +103,33 @@ class BuiltinProvider:
                 "already has row-level security enabled, forced and with policies: nothing for the rls playbook to do"))
         severity = fm.severity if fm and fm.severity else ("CRITICAL" if any(t.enable for t in plan.tables) else "HIGH")
         return Turn(text=render_report(_report(plan, severity, self.config)), usage=Usage(requests=1))
+
+
+    def _performance(self, recommendation: str, fm: RecommendationFrontMatter | None) -> Turn:
+        """The index advisor on the recommendation's queries."""
+        queries = queries_of(recommendation)
+        if not queries:
+            return Turn(text="", usage=Usage(), refusal=(
+                "the recommendation names no query (front matter `queries:` or SQL code blocks): the index "
+                "advisor works from queries; use an LLM provider for prose-only performance advice"))
+        cat = build_catalog(self.schema, self.config)
+        advice = indexes.advise(queries, cat, self.config)
+        if "pg_trgm" in self.schema:
+            advice.extensions = [e for e in advice.extensions if e != "pg_trgm"]
+        if any(w in recommendation.lower() for w in ("rank", "relevance")):
+            searched = {(i.table, i.columns.split(" ")[0]) for i in advice.indexes if "gin_trgm_ops" in i.columns}
+            advice.searches = [p for t, c in sorted(searched)
+                               if (p := indexes.search_function(cat, _unquote(t), c.strip('"'), self.config.tenant_key))]
+        if not advice.indexes:
+            return Turn(text="", usage=Usage(), refusal=(
+                "the index advisor found nothing to add for these queries (existing indexes already lead with "
+                "their columns" + ("; " + "; ".join(advice.notes) if advice.notes else "") + ")"))
+        severity = fm.severity if fm and fm.severity else "HIGH"
+        return Turn(text=render_report(performance_report(advice, queries, severity)), usage=Usage(requests=1))
+
+
+def _unquote(name: str) -> str:
+    return ".".join(p.strip('"').replace('""', '"') for p in name.split("."))
 
 
 def _report(plan: rls.RlsPlan, severity: str, config: LintConfig) -> Report:

@@ -1,0 +1,97 @@
+"""The builtin provider's report for a performance recommendation: the index advisor's plan,
+each index justified by the query it serves, built CONCURRENTLY in a non-transactional file."""
+
+from __future__ import annotations
+
+from dbagent.playbooks.indexes import IndexAdvice
+from dbagent.playbooks.rls import ident
+from dbagent.prompts import render
+from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
+                                   FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
+                                   Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
+                                   Validation)
+
+EXTENSIONS = "migrations/001_query_performance_extensions.sql"
+SEARCH = "migrations/002_ranked_search.sql"
+INDEXES = "migrations/003_query_performance_indexes_concurrently.sql"
+
+
+def _search_args(s) -> dict:
+    return {"function": s.function, "signature": s.signature, "table": s.table, "schema": s.schema,
+            "column": s.column, "column_ident": ident(s.column), "key_ident": ident(s.key), "key_type": s.key_type,
+            "tenant": ident(s.tenant) if s.tenant else "", "tenant_type": s.tenant_type or ""}
+
+
+def _down(path: str) -> str:
+    return path.replace(".sql", ".down.sql")
+
+
+def performance_report(advice: IndexAdvice, queries: list[str], severity: str) -> Report:
+    """The 11 sections, from the advice: which index serves which query, and how it is proved."""
+    files, artifacts, rollback_files, rollback_artifacts = [], [], [], []
+    if advice.extensions:
+        names = ", ".join(advice.extensions)
+        files.append(FileEntry(path=EXTENSIONS, kind="migration", apply_order=1, purpose=f"extensions: {names}"))
+        artifacts.append(SqlArtifact(path=EXTENSIONS, role="up", sql="".join(
+            f"-- {e}: trigram operator classes for substring search\nCREATE EXTENSION IF NOT EXISTS {e};\n"
+            for e in advice.extensions)))
+        rollback_files.append(FileEntry(path=_down(EXTENSIONS), kind="rollback", purpose="drops the extensions"))
+        rollback_artifacts.append(SqlArtifact(path=_down(EXTENSIONS), role="down", sql="".join(
+            f"DROP EXTENSION IF EXISTS {e};\n" for e in advice.extensions)))
+    if advice.searches:
+        files.append(FileEntry(path=SEARCH, kind="migration", apply_order=len(files) + 1,
+                               purpose="ranked search functions (trigram similarity)"))
+        artifacts.append(SqlArtifact(path=SEARCH, role="up", sql="\n".join(
+            render("playbooks/search_up.sql.j2", **_search_args(s)) for s in advice.searches)))
+        rollback_files.insert(0, FileEntry(path=_down(SEARCH), kind="rollback", purpose="drops the search functions"))
+        rollback_artifacts.insert(0, SqlArtifact(path=_down(SEARCH), role="down", sql="".join(
+            f"DROP FUNCTION IF EXISTS {s.signature};\n" for s in advice.searches)))
+    files.append(FileEntry(path=INDEXES, kind="migration", apply_order=len(files) + 1,
+                           purpose="non-transactional: CREATE INDEX CONCURRENTLY, one per access path"))
+    artifacts.append(SqlArtifact(path=INDEXES, role="up-nontransactional",
+                                 sql=render("playbooks/indexes_up.sql.j2", indexes=advice.indexes)))
+    rollback_files.insert(0, FileEntry(path=_down(INDEXES), kind="rollback", purpose="non-transactional: drops them"))
+    rollback_artifacts.insert(0, SqlArtifact(path=_down(INDEXES), role="down",
+                                             sql=render("playbooks/indexes_down.sql.j2", indexes=advice.indexes)))
+    for order, entry in enumerate(rollback_files, 1):
+        entry.apply_order = order
+    usage = ("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE indexrelname IN ("
+             + ", ".join("'" + i.name.strip('"') + "'" for i in advice.indexes) + ")")
+    tables = sorted({i.table for i in advice.indexes})
+    return Report(
+        title="Indexes for the slow queries (dbagent builtin provider)",
+        classification=Classification(level=severity, rationale="the queries scan whole tables"),
+        summary=Summary(
+            objective=f"Serve {len(queries)} quer{'y' if len(queries) == 1 else 'ies'} from indexes on {', '.join(tables)}.",
+            scope="; ".join(i.why for i in advice.indexes) + ("; " + "; ".join(advice.notes) if advice.notes else ""),
+            dependencies="Indexes are built CONCURRENTLY outside a transaction"
+                         + (f"; needs the extension(s) {', '.join(advice.extensions)}" if advice.extensions else ""),
+            risk_assessment="CREATE INDEX CONCURRENTLY takes SHARE UPDATE EXCLUSIVE: reads and writes go on; it "
+                            "waits for running transactions and leaves an INVALID index if it fails (drop and retry)."),
+        requirements=Requirements(
+            functional=[f"query {n} reads an index instead of the whole table" for n in range(1, len(queries) + 1)],
+            non_functional=["No blocking of writes while building", "Each index justified by a query"]),
+        files=FilesStructure(files=files + rollback_files),
+        plan=ImplementationPlan(phases=[
+            Phase(name="Performance", steps=[i.why for i in advice.indexes]
+                  + [f"{s.function}: ranked search on {s.column} (trigram similarity)" for s in advice.searches]),
+            Phase(name="Testing", steps=["EXPLAIN each query on synthetic data in the sandbox",
+                                         "rollback proved by catalog comparison"])]),
+        code=Code(artifacts=artifacts + rollback_artifacts),
+        validation=Validation(items=[ChecklistItem(area="performance", text=f"{i.name}: {i.why}")
+                                     for i in advice.indexes]
+                              + [ChecklistItem(area="schema", text="no index duplicates an existing one")]),
+        deployment=Deployment(
+            staging=[f"Apply {f.path}" + (" outside a transaction" if "concurrently" in f.path else "")
+                     for f in files] + ["EXPLAIN (ANALYZE, BUFFERS) each query"],
+            production=[f"Apply {f.path}" + (" outside a transaction" if "concurrently" in f.path else "")
+                        for f in files] + ["Check pg_index.indisvalid for every new index"]),
+        metrics=SuccessMetrics(metrics=[Metric(name="index scans on the new indexes", target="> 0 after a day",
+                                               measured_by=usage, query=usage)]),
+        maintenance=Maintenance(tasks=["Review idx_scan monthly; drop an index nothing uses",
+                                       "REINDEX CONCURRENTLY if bloat grows past 30%"],
+                                alerts=[Alert(name="unused new index", threshold="idx_scan = 0 after 30 days")]),
+        rollback=RollbackProcedures(steps=[f"Run {f.path}" + (" outside a transaction" if "concurrently" in f.path else "")
+                                           for f in rollback_files],
+                                    validation_queries=[usage + ";"]),
+    )
