@@ -159,3 +159,40 @@ def test_nothing_to_do_is_refused(write, sandbox):
                              "CREATE POLICY p ON t USING (tenant_id = 1);\n")
     result = implement(rec(write), schema=done, provider="builtin", write_run_dir=False)
     assert result.status == "refused" and "nothing for the rls playbook to do" in result.failure
+
+
+SKETCH = """---
+kind: feature
+table_sketches:
+  - name: shop.wishlists
+    columns:
+      - {name: id, type: bigint, nullable: false, default: "nextval('shop.wishlist_seq')"}
+      - {name: tenant_id, type: bigint, nullable: false, references: shop.accounts(id)}
+      - {name: product_id, type: bigint, nullable: false, references: "shop.\\"Products\\"(id)"}
+      - {name: note, type: varchar(200), check: "length(note) > 0"}
+      - {name: created_at, type: timestamptz, nullable: false, default: now()}
+      - {name: updated_at, type: timestamptz, nullable: false, default: now()}
+---
+# Customers want wishlists
+"""
+
+
+def test_feature_tables_from_a_sketch_are_created_isolated_and_maintained(write, sandbox):
+    schema = write("shop.sql", SHOP + "CREATE SEQUENCE shop.wishlist_seq;\n")
+    result = implement(write("wish.md", SKETCH), schema=schema, provider="builtin", write_run_dir=False)
+    assert result.status == "verified", result.failure
+    checks = {c.name: c for c in result.dry_run.checks}
+    assert checks["shop.wishlists: tenant A sees only its own rows"].status == "passed"
+    assert checks["shop.wishlists: tenant A cannot write tenant B's rows"].status == "passed"
+    assert checks["shop.wishlists.updated_at moves on UPDATE"].status == "passed"
+    added = {(c.kind, c.name) for c in result.dry_run.changes if c.change == "added"}
+    assert ("index", "shop.wishlists_tenant_id_idx") in added and ("index", "shop.wishlists_product_id_idx") in added
+    assert result.dry_run.rollback.proved
+
+
+@pytest.mark.parametrize("fragment", ["now()); DROP TABLE shop.accounts; --", "1; SELECT 2", "(SELECT"])
+def test_a_sketch_fragment_that_is_not_one_expression_is_refused_not_run(write, sandbox, fragment):
+    bad = SKETCH.replace("default: now()}\n      - {name: updated_at", f"default: {json.dumps(fragment)}}}\n      - {{name: updated_at", 1)
+    result = implement(write("bad.md", bad), schema=write("shop.sql", SHOP), provider="builtin", write_run_dir=False)
+    assert result.status == "refused" and "table sketch: shop.wishlists.created_at default" in result.failure
+    assert result.dry_run is None

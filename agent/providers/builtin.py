@@ -12,9 +12,10 @@ import re
 from dbagent.lint import LintConfig, build_catalog
 from dbagent.lint._ast import ast, walk
 from dbagent.lint._engine import parsed
-from dbagent.playbooks import indexes, rls
+from dbagent.playbooks import feature, indexes, rls
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
+from dbagent.providers._feature import feature_report
 from dbagent.providers._performance import performance_report
 from dbagent.recommendation import RecommendationFrontMatter, front_matter, queries_of
 from dbagent.report import render_report
@@ -91,6 +92,8 @@ class BuiltinProvider:
         kind = intent(recommendation, fm)
         if kind == "performance":
             return self._performance(recommendation, fm)
+        if kind == "feature" and fm and fm.table_sketches:
+            return self._feature(fm)
         if kind != "security":
             return Turn(text="", usage=Usage(), refusal=(
                 f"the builtin provider implements tenant-isolation (row-level security) recommendations so far; "
@@ -104,6 +107,22 @@ class BuiltinProvider:
         severity = fm.severity if fm and fm.severity else ("CRITICAL" if any(t.enable for t in plan.tables) else "HIGH")
         return Turn(text=render_report(_report(plan, severity, self.config)), usage=Usage(requests=1))
 
+
+    def _feature(self, fm: RecommendationFrontMatter) -> Turn:
+        """Tables from the sketches, then the RLS suite on those that hold tenant rows."""
+        cat = build_catalog(self.schema, self.config)
+        try:
+            tables = feature.plan(fm.table_sketches, cat)
+        except feature.SketchError as exc:
+            return Turn(text="", usage=Usage(), refusal=f"table sketch: {exc}; nothing was invented in its place")
+        created = render("playbooks/feature_up.sql.j2", tables=tables)
+        after = build_catalog(self.schema + "\n" + created, self.config)
+        plan = rls.plan(after, self.config, schema_roles(self.schema))
+        new = {t.name for t in tables if t.tenant_scoped}
+        plan.tables = [t for t in plan.tables if t.name in new]
+        plan.indexes = [i for i in plan.indexes if _unquote(i.table) in new]
+        severity = fm.severity or "MEDIUM"
+        return Turn(text=render_report(feature_report(tables, plan, severity)), usage=Usage(requests=1))
 
     def _performance(self, recommendation: str, fm: RecommendationFrontMatter | None) -> Turn:
         """The index advisor on the recommendation's queries."""

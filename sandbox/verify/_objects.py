@@ -84,8 +84,11 @@ class ObjectChecks:
             if table.name in names and len(table.primary_key) == 1:
                 where = f" where {ident(self.tables.tenant_key)}::text = %s" if self.tables.has_key(table) \
                     and self.tenant is not None else ""
-                row = self.conn.execute(f"select {ident(table.primary_key[0])}::text from {table.ref}{where} limit 1",
-                                        [self.tenant] if where else []).fetchone()
+                with self.conn.transaction(force_rollback=True):
+                    if self.tenant is not None:
+                        self.conn.execute("select pg_catalog.set_config(%s, %s, true)", [self.setting, self.tenant])
+                    row = self.conn.execute(f"select {ident(table.primary_key[0])}::text from {table.ref}{where} "
+                                            "limit 1", [self.tenant] if where else []).fetchone()
                 if row:
                     return row[0]
         return None
@@ -101,7 +104,9 @@ class ObjectChecks:
         if table is None:
             return [VerifyCheck(name=check, kind="object", status="skipped", subject=qname,
                                 evidence="on a view or foreign table: not exercised")]
-        target = self.conn.execute(f"select ctid::text from {table.ref} limit 1").fetchone()
+        with self.conn.transaction(force_rollback=True):  # a forced table shows its owner tenant A's rows
+            self._begin()
+            target = self.conn.execute(f"select ctid::text from {table.ref} limit 1").fetchone()
         if target is None:
             return [VerifyCheck(name=check, kind="object", status="skipped", subject=qname,
                                 evidence=f"{table.qname} has no rows to fire it on")]
