@@ -196,3 +196,20 @@ def test_a_sketch_fragment_that_is_not_one_expression_is_refused_not_run(write, 
     result = implement(write("bad.md", bad), schema=write("shop.sql", SHOP), provider="builtin", write_run_dir=False)
     assert result.status == "refused" and "table sketch: shop.wishlists.created_at default" in result.failure
     assert result.dry_run is None
+
+
+def test_monitoring_kit_installs_runs_and_rolls_back(write, sandbox):
+    rec_ = write("mon.md", "---\nkind: monitoring\n---\n# No observability\n\nAdd database monitoring.\n")
+    schema = write("shop.sql", SHOP + "GRANT USAGE ON SCHEMA shop TO ops_admin;\n")
+    result = implement(rec_, schema=schema, provider="builtin", write_run_dir=False)
+    assert result.status == "verified", result.failure
+    ran = {c.name for c in result.dry_run.checks if c.kind == "object" and c.status == "passed"}
+    for view in ("database_health", "table_sizes", "index_usage", "unused_indexes", "connections", "activity",
+                 "rls_coverage"):
+        assert f"view monitoring.{view} selects" in ran
+    assert any(n.startswith("function monitoring.check_alerts(") for n in ran)
+    assert any(n.startswith("function monitoring.top_queries(") for n in ran)
+    assert result.dry_run.rollback.proved
+    again = implement(rec_, schema=write("mon.sql", SHOP + "CREATE SCHEMA monitoring;\n"), provider="builtin",
+                      write_run_dir=False)
+    assert again.status == "refused" and "already has a monitoring schema" in again.failure

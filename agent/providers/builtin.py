@@ -16,6 +16,7 @@ from dbagent.playbooks import feature, indexes, rls
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
 from dbagent.providers._feature import feature_report
+from dbagent.providers._monitoring import monitoring_report
 from dbagent.providers._performance import performance_report
 from dbagent.recommendation import RecommendationFrontMatter, front_matter, queries_of
 from dbagent.report import render_report
@@ -94,6 +95,8 @@ class BuiltinProvider:
             return self._performance(recommendation, fm)
         if kind == "feature" and fm and fm.table_sketches:
             return self._feature(fm)
+        if kind == "monitoring":
+            return self._monitoring(fm)
         if kind != "security":
             return Turn(text="", usage=Usage(), refusal=(
                 f"the builtin provider implements tenant-isolation (row-level security) recommendations so far; "
@@ -123,6 +126,17 @@ class BuiltinProvider:
         plan.indexes = [i for i in plan.indexes if _unquote(i.table) in new]
         severity = fm.severity or "MEDIUM"
         return Turn(text=render_report(feature_report(tables, plan, severity)), usage=Usage(requests=1))
+
+    def _monitoring(self, fm: RecommendationFrontMatter | None) -> Turn:
+        """The monitoring kit, in its own schema."""
+        if build_catalog(self.schema, self.config).table("monitoring.query_performance_log") is not None \
+                or "create schema monitoring" in self.schema.lower():
+            return Turn(text="", usage=Usage(), refusal="the schema already has a monitoring schema: the kit "
+                                                        "would collide with it; use an LLM provider to extend it")
+        admin = next((r for r in sorted(schema_roles(self.schema)) if self.config.is_admin_role(r)), None)
+        report = monitoring_report(rls.literal(self.config.tenant_key), rls.ident(admin) if admin else None,
+                                   fm.severity if fm and fm.severity else "MEDIUM")
+        return Turn(text=render_report(report), usage=Usage(requests=1))
 
     def _performance(self, recommendation: str, fm: RecommendationFrontMatter | None) -> Turn:
         """The index advisor on the recommendation's queries."""
