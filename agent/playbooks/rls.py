@@ -23,6 +23,20 @@ def literal(text: str) -> str:
 
 
 @dataclass
+class ExtraPolicy:
+    """A policy beside tenant isolation: shared reads, a time window, a read-only role's limits."""
+
+    name: str
+    command: str                 # ALL, SELECT, INSERT, UPDATE, DELETE
+    using: str | None
+    check: str | None
+    comment: str
+    roles: str = ""              # TO ...; empty is PUBLIC
+    restrictive: bool = False
+    ignore: str = ""             # "rule-id reason": a deliberate exception, said where it is made
+
+
+@dataclass
 class TablePlan:
     name: str
     ident: str
@@ -33,6 +47,7 @@ class TablePlan:
     predicate: str
     policy_comment: str
     admin_policy: str | None
+    extra: list[ExtraPolicy] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +68,7 @@ class RlsPlan:
     indexes: list[IndexPlan] = field(default_factory=list)
     admin_role: str | None = None
     skipped: list[str] = field(default_factory=list)
+    access: list[str] = field(default_factory=list)   # what rls_access added, in words
 
 
 def _setting(config: LintConfig, type_name: str) -> str:

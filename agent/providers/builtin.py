@@ -12,7 +12,7 @@ import re
 from dbagent.lint import LintConfig, build_catalog
 from dbagent.lint._ast import ast, walk
 from dbagent.lint._engine import parsed
-from dbagent.playbooks import feature, indexes, rls
+from dbagent.playbooks import feature, indexes, rls, rls_access
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
 from dbagent.providers._feature import feature_report
@@ -102,7 +102,9 @@ class BuiltinProvider:
                 f"the builtin provider implements tenant-isolation (row-level security) recommendations so far; "
                 f"this one reads as {kind}: use an LLM provider (set ANTHROPIC_API_KEY)"))
         cat = build_catalog(self.schema, self.config)
-        plan = rls.plan(cat, self.config, schema_roles(self.schema))
+        roles = schema_roles(self.schema)
+        plan = rls.plan(cat, self.config, roles)
+        plan.access = rls_access.extend(plan, cat, self.config, recommendation, roles)
         if not plan.tables:
             return Turn(text="", usage=Usage(), refusal=(
                 f"every tenant table (with {self.config.tenant_key}, or reaching one by a NOT NULL foreign key) "
@@ -200,6 +202,7 @@ def _report(plan: rls.RlsPlan, severity: str, config: LintConfig) -> Report:
         summary=Summary(
             objective=f"Enforce tenant isolation in the database for {len(names)} table(s): {', '.join(names)}.",
             scope="; ".join(f"{t.name}: {t.why}" for t in plan.tables)
+                  + ("" if not plan.access else "; access asked for: " + "; ".join(plan.access))
                   + ("" if not plan.skipped else "; not covered: " + "; ".join(plan.skipped)),
             dependencies=f"The application sets {setting} per transaction (SET LOCAL); "
                          + (f"the role {plan.admin_role} is the platform administrator." if plan.admin_role

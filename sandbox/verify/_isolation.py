@@ -31,6 +31,11 @@ select p.polname, p.polpermissive, p.polcmd::text,
        pg_catalog.pg_get_expr(p.polqual, p.polrelid), pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid)
   from pg_catalog.pg_policy p where p.polrelid = %s
 """
+_WRITERS = """
+select pg_catalog.pg_get_userbyid(a.grantee) from pg_catalog.pg_class c, aclexplode(c.relacl) a
+ where c.oid = %s and a.grantee <> 0 and a.privilege_type in ('INSERT', 'UPDATE', 'DELETE')
+ group by a.grantee order by count(*) desc, 1
+"""
 _GRANTEES = """
 select distinct pg_catalog.pg_get_userbyid(a.grantee) from pg_catalog.pg_class c, aclexplode(c.relacl) a
  where c.oid = %s and a.grantee <> 0 and a.privilege_type = 'SELECT'
@@ -137,11 +142,20 @@ class Isolation:
         return dict(rows)
 
     def _app_role(self, table: Table, policies: list[Policy]) -> str:
+        """The role the application writes with: a grantee with write privileges first (a support
+        or read-only role named in a narrower policy is not the application), then policy roles."""
+        writers = [r for (r,) in self.admin.execute(_WRITERS, [table.oid]).fetchall()
+                   if r != table.owner and not self.is_admin_role(r) and not r.startswith("dbagent_")]
         named = [r for p in policies for r in p.roles if r != "public" and not self.is_admin_role(r)]
-        if not named or any("public" in p.roles for p in policies):
-            named += [r for (r,) in self.admin.execute(_GRANTEES, [table.oid]).fetchall()
-                      if r != table.owner and not self.is_admin_role(r) and not r.startswith("dbagent_")]
-        for role in named:
+        permissive_all = {r for p in policies if p.permissive and p.command == "*" for r in p.roles}
+        candidates = [r for r in writers if r in permissive_all or "public" in permissive_all]
+        if "public" in permissive_all:  # policies for everyone: a plain role is the application
+            candidates.append(PROBE_ROLE)
+        candidates += named + writers
+        if not candidates or any("public" in p.roles for p in policies):
+            candidates += [r for (r,) in self.admin.execute(_GRANTEES, [table.oid]).fetchall()
+                           if r != table.owner and not self.is_admin_role(r) and not r.startswith("dbagent_")]
+        for role in dict.fromkeys(candidates):
             if self.act_as(role):
                 return role
         self.act_as(PROBE_ROLE)  # a plain role: policies written TO PUBLIC apply to it

@@ -108,6 +108,25 @@ def has_tenant_predicate(expr, table: str, ctx: Context) -> bool:
     return False
 
 
+def tied_through_relation(expr, ctx: Context, need_setting: bool) -> bool:
+    """Access derived from another table (a B2B agreement, a support window): inside an EXISTS,
+    the row's tenant key equals a tenant column of the related table, and (when `need_setting`)
+    the tenant setting is compared there too. Lint cannot judge the relationship's meaning;
+    the sandbox's isolation checks prove it."""
+    key = ctx.config.tenant_key
+    for link in walk(expr):
+        if not (isinstance(link, ast.SubLink) and link.subLinkType.name == "EXISTS_SUBLINK"):
+            continue
+        tied = any(isinstance(n, ast.A_Expr) and names(n.name) == ["="]
+                   and {column_name(n.lexpr), column_name(n.rexpr)} & {key}
+                   and all((column_name(x) or "").endswith("tenant_id") or column_name(x) == key
+                           for x in (n.lexpr, n.rexpr))
+                   for n in walk(link.subselect))
+        if tied and (not need_setting or any(True for _ in setting_calls(link.subselect, ctx))):
+            return True
+    return False
+
+
 def is_true_literal(expr) -> bool:
     if isinstance(expr, ast.TypeCast):
         return is_true_literal(expr.arg) or (isinstance(expr.arg, ast.A_Const)

@@ -25,6 +25,8 @@ class PolicyAlwaysTrue(Rule):
         roles = tuple(r.rolename for r in node.roles or () if r.rolename and r.rolename != "public")
         if roles and all(ctx.config.is_admin_role(r) for r in roles):
             return
+        if isinstance(node, ast.CreatePolicyStmt) and not node.permissive:
+            return  # AND-ed with the permissive policies: true narrows nothing and widens nothing
         for clause, expr in (("USING", node.qual), ("WITH CHECK", node.with_check)):
             if is_true_literal(expr):
                 yield self.hit(s, f"policy {node.policy_name} on {qualname(node.table)} has {clause} (true)", expr)

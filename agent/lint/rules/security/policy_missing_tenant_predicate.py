@@ -1,5 +1,5 @@
 from dbagent.lint._ast import ast, qualname
-from dbagent.lint.rules._common import has_tenant_predicate
+from dbagent.lint.rules._common import has_tenant_predicate, tied_through_relation
 from dbagent.lint._rule import Rule
 
 
@@ -27,12 +27,15 @@ class PolicyMissingTenantPredicate(Rule):
         table = qualname(node.table)
         if not ctx.is_tenant(table):
             return
-        roles = tuple(r.rolename for r in node.roles or () if r.rolename)
+        roles = tuple(r.rolename for r in node.roles or () if r.rolename and r.rolename != "public")
         if roles and all(ctx.config.is_admin_role(r) for r in roles):
             return  # an admin override, scoped to admin roles
+        if isinstance(node, ast.CreatePolicyStmt) and not node.permissive:
+            return  # a restrictive policy only narrows what the permissive ones allow
         exprs = [e for e in (node.qual, node.with_check) if e is not None]
         if isinstance(node, ast.AlterPolicyStmt) and not exprs:
             return
-        if not any(has_tenant_predicate(e, table, ctx) for e in exprs):
+        if not any(has_tenant_predicate(e, table, ctx) or tied_through_relation(e, ctx, need_setting=not roles)
+                   for e in exprs):
             yield self.hit(s, f"policy {node.policy_name} on tenant table {table} never checks "
                               f"{ctx.config.tenant_key} against {ctx.config.tenant_setting}")

@@ -27,6 +27,8 @@ class PolicyWriteCheckWeak(Rule):
         roles = tuple(r.rolename for r in node.roles or () if r.rolename)
         if not ctx.is_tenant(table) or (roles and all(ctx.config.is_admin_role(r) for r in roles)):
             return
+        if not node.permissive:
+            return  # a restrictive policy only narrows: it lets no row in that the permissive ones refuse
         cmd = node.cmd_name or "all"
         if cmd == "insert" and not has_tenant_predicate(node.with_check, table, ctx):
             yield self.hit(s, f"INSERT policy {node.policy_name} on {table} lets rows into any tenant")
