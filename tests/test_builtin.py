@@ -213,3 +213,48 @@ def test_monitoring_kit_installs_runs_and_rolls_back(write, sandbox):
     again = implement(rec_, schema=write("mon.sql", SHOP + "CREATE SCHEMA monitoring;\n"), provider="builtin",
                       write_run_dir=False)
     assert again.status == "refused" and "already has a monitoring schema" in again.failure
+
+
+CRM = """
+CREATE SCHEMA crm;
+CREATE TABLE crm.accounts (id bigint PRIMARY KEY);
+CREATE TABLE crm.catalog (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id bigint NOT NULL REFERENCES crm.accounts (id), item text NOT NULL);
+CREATE TABLE crm.supply_deals (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    supplier_id bigint NOT NULL REFERENCES crm.accounts (id), buyer_id bigint NOT NULL REFERENCES crm.accounts (id),
+    status text NOT NULL CHECK (status IN ('active', 'ended')), expires_at timestamptz);
+GRANT USAGE ON SCHEMA crm TO app_user, crm_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA crm TO app_user, crm_reader;
+INSERT INTO crm.accounts VALUES (1), (2), (3);
+INSERT INTO crm.catalog (tenant_id, item) VALUES (1, 'a'), (2, 'b'), (2, 'b2'), (3, 'c');
+INSERT INTO crm.supply_deals (supplier_id, buyer_id, status, expires_at) VALUES
+    (2, 1, 'active', now() + interval '1 day'), (3, 1, 'active', now() - interval '1 day');
+"""
+
+
+def test_shared_reads_and_read_only_roles_are_built_when_asked_and_proven(write, tmp_path, sandbox):
+    from dbagent.sandbox import Script
+    from dbagent.sandbox.probe import Probe, apply_and_probe
+    text = ("# Buyers need their suppliers' catalogue\n\nTenant isolation for `catalog`, plus cross-tenant "
+            "read access: a buyer reads the `catalog` of a supplier while an active `supply_deals` row links "
+            "them. `crm_reader` is read-only: it must never insert, update or delete.\n")
+    out = tmp_path / "run"
+    result = implement(write("b2b.md", text), schema=write("crm.sql", CRM), provider="builtin", out=out)
+    assert result.status == "verified", result.failure
+    checks = {c.name: c for c in result.dry_run.checks}
+    shared = checks["crm.catalog: tenant A sees only its own rows"]
+    assert shared.status == "passed" and "shared through crm.supply_deals" in shared.evidence
+    assert checks["crm.catalog: after expiry of every link in crm.supply_deals, tenant A sees only its own rows"].passed
+    assert checks["crm.catalog: after revocation of every link in crm.supply_deals, tenant A sees only its own rows"].passed
+    up = [Script(f.path, (out / f.path).read_text(), None, f.role) for f in result.files
+          if f.role in ("up", "up-nontransactional")]
+    as_1 = (("app.current_tenant_id", "1"),)
+    failure, outcomes = apply_and_probe(sandbox, Script("crm.sql", CRM), up, [
+        Probe("SELECT count(*) FROM crm.catalog", "app_user", as_1),                  # own 1 + supplier 2's 2
+        Probe("SELECT count(*) FROM crm.catalog WHERE tenant_id = 3", "app_user", as_1),  # expired deal
+        Probe("SELECT count(*) FROM crm.catalog", "crm_reader", as_1),
+        Probe("INSERT INTO crm.catalog (tenant_id, item) VALUES (1, 'x')", "crm_reader", as_1),
+        Probe("UPDATE crm.catalog SET item = 'y' WHERE tenant_id = 1", "crm_reader", as_1)])
+    assert failure is None
+    assert [o.rows[0][0] for o in outcomes[:3]] == [3, 0, 3]
+    assert outcomes[3].sqlstate == "42501" and outcomes[4].sqlstate == "42501"

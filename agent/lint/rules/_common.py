@@ -110,7 +110,7 @@ def has_tenant_predicate(expr, table: str, ctx: Context) -> bool:
 
 def tied_through_relation(expr, ctx: Context, need_setting: bool) -> bool:
     """Access derived from another table (a B2B agreement, a support window): inside an EXISTS,
-    the row's tenant key equals a tenant column of the related table, and (when `need_setting`)
+    the row's tenant key equals a column of the related table, and (when `need_setting`)
     the tenant setting is compared there too. Lint cannot judge the relationship's meaning;
     the sandbox's isolation checks prove it."""
     key = ctx.config.tenant_key
@@ -118,9 +118,8 @@ def tied_through_relation(expr, ctx: Context, need_setting: bool) -> bool:
         if not (isinstance(link, ast.SubLink) and link.subLinkType.name == "EXISTS_SUBLINK"):
             continue
         tied = any(isinstance(n, ast.A_Expr) and names(n.name) == ["="]
-                   and {column_name(n.lexpr), column_name(n.rexpr)} & {key}
-                   and all((column_name(x) or "").endswith("tenant_id") or column_name(x) == key
-                           for x in (n.lexpr, n.rexpr))
+                   and key in (column_name(n.lexpr), column_name(n.rexpr))
+                   and all(isinstance(x, ast.ColumnRef) for x in (n.lexpr, n.rexpr))
                    for n in walk(link.subselect))
         if tied and (not need_setting or any(True for _ in setting_calls(link.subselect, ctx))):
             return True
