@@ -258,3 +258,17 @@ def test_shared_reads_and_read_only_roles_are_built_when_asked_and_proven(write,
     assert failure is None
     assert [o.rows[0][0] for o in outcomes[:3]] == [3, 0, 3]
     assert outcomes[3].sqlstate == "42501" and outcomes[4].sqlstate == "42501"
+
+
+def test_reporting_aggregate_becomes_a_concurrently_refreshable_matview_behind_a_tenant_view(write, sandbox):
+    query = ('SELECT tenant_id, date_trunc(\'day\', created_at) AS day, count(*) AS products '
+             'FROM shop."Products" GROUP BY tenant_id, date_trunc(\'day\', created_at)')
+    rec_ = write("report.md", f"# The catalogue report aggregates on every request\n\n```sql\n{query};\n```\n")
+    result = implement(rec_, schema=write("shop.sql", SHOP), provider="builtin", write_run_dir=False)
+    assert result.status == "verified", result.failure
+    checks = {c.name: c for c in result.dry_run.checks if c.kind == "object"}
+    mv = checks['materialized view shop."Products_report_1_mv" selects']
+    assert mv.status == "passed" and "refreshed concurrently" in mv.evidence
+    assert checks['view shop."Products_report_1" selects'].status == "passed"
+    assert checks['function shop."refresh_Products_report_1"() runs'].status == "passed"
+    assert not [f for f in result.lint if f.rule == "matview-on-tenant-table"]

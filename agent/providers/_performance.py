@@ -11,6 +11,7 @@ from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, D
                                    Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
                                    Validation)
 
+REPORTS = "migrations/000_reporting_materialized_views.sql"
 EXTENSIONS = "migrations/001_query_performance_extensions.sql"
 SEARCH = "migrations/002_ranked_search.sql"
 INDEXES = "migrations/003_query_performance_indexes_concurrently.sql"
@@ -26,17 +27,25 @@ def _down(path: str) -> str:
     return path.replace(".sql", ".down.sql")
 
 
-def performance_report(advice: IndexAdvice, queries: list[str], severity: str) -> Report:
+def performance_report(advice: IndexAdvice, queries: list[str], severity: str, reports=()) -> Report:
     """The 11 sections, from the advice: which index serves which query, and how it is proved."""
     files, artifacts, rollback_files, rollback_artifacts = [], [], [], []
+    if reports:
+        files.append(FileEntry(path=REPORTS, kind="migration", apply_order=1,
+                               purpose="materialized views for the reports, their unique indexes and refresh functions"))
+        artifacts.append(SqlArtifact(path=REPORTS, role="up", sql=render("playbooks/matview_up.sql.j2", reports=reports)))
+        rollback_files.append(FileEntry(path=_down(REPORTS), kind="rollback", purpose="drops them"))
+        rollback_artifacts.append(SqlArtifact(path=_down(REPORTS), role="down",
+                                              sql=render("playbooks/matview_down.sql.j2", reports=reports)))
     if advice.extensions:
         names = ", ".join(advice.extensions)
-        files.append(FileEntry(path=EXTENSIONS, kind="migration", apply_order=1, purpose=f"extensions: {names}"))
+        files.append(FileEntry(path=EXTENSIONS, kind="migration", apply_order=len(files) + 1,
+                               purpose=f"extensions: {names}"))
         artifacts.append(SqlArtifact(path=EXTENSIONS, role="up", sql="".join(
             f"-- {e}: trigram operator classes for substring search\nCREATE EXTENSION IF NOT EXISTS {e};\n"
             for e in advice.extensions)))
-        rollback_files.append(FileEntry(path=_down(EXTENSIONS), kind="rollback", purpose="drops the extensions"))
-        rollback_artifacts.append(SqlArtifact(path=_down(EXTENSIONS), role="down", sql="".join(
+        rollback_files.insert(0, FileEntry(path=_down(EXTENSIONS), kind="rollback", purpose="drops the extensions"))
+        rollback_artifacts.insert(0, SqlArtifact(path=_down(EXTENSIONS), role="down", sql="".join(
             f"DROP EXTENSION IF EXISTS {e};\n" for e in advice.extensions)))
     if advice.searches:
         files.append(FileEntry(path=SEARCH, kind="migration", apply_order=len(files) + 1,
@@ -46,13 +55,15 @@ def performance_report(advice: IndexAdvice, queries: list[str], severity: str) -
         rollback_files.insert(0, FileEntry(path=_down(SEARCH), kind="rollback", purpose="drops the search functions"))
         rollback_artifacts.insert(0, SqlArtifact(path=_down(SEARCH), role="down", sql="".join(
             f"DROP FUNCTION IF EXISTS {s.signature};\n" for s in advice.searches)))
-    files.append(FileEntry(path=INDEXES, kind="migration", apply_order=len(files) + 1,
-                           purpose="non-transactional: CREATE INDEX CONCURRENTLY, one per access path"))
-    artifacts.append(SqlArtifact(path=INDEXES, role="up-nontransactional",
-                                 sql=render("playbooks/indexes_up.sql.j2", indexes=advice.indexes)))
-    rollback_files.insert(0, FileEntry(path=_down(INDEXES), kind="rollback", purpose="non-transactional: drops them"))
-    rollback_artifacts.insert(0, SqlArtifact(path=_down(INDEXES), role="down",
-                                             sql=render("playbooks/indexes_down.sql.j2", indexes=advice.indexes)))
+    if advice.indexes:
+        files.append(FileEntry(path=INDEXES, kind="migration", apply_order=len(files) + 1,
+                               purpose="non-transactional: CREATE INDEX CONCURRENTLY, one per access path"))
+        artifacts.append(SqlArtifact(path=INDEXES, role="up-nontransactional",
+                                     sql=render("playbooks/indexes_up.sql.j2", indexes=advice.indexes)))
+        rollback_files.insert(0, FileEntry(path=_down(INDEXES), kind="rollback",
+                                           purpose="non-transactional: drops them"))
+        rollback_artifacts.insert(0, SqlArtifact(path=_down(INDEXES), role="down",
+                                                 sql=render("playbooks/indexes_down.sql.j2", indexes=advice.indexes)))
     for order, entry in enumerate(rollback_files, 1):
         entry.apply_order = order
     usage = ("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE indexrelname IN ("
@@ -73,7 +84,7 @@ def performance_report(advice: IndexAdvice, queries: list[str], severity: str) -
             non_functional=["No blocking of writes while building", "Each index justified by a query"]),
         files=FilesStructure(files=files + rollback_files),
         plan=ImplementationPlan(phases=[
-            Phase(name="Performance", steps=[i.why for i in advice.indexes]
+            Phase(name="Performance", steps=[r.why for r in reports] + [i.why for i in advice.indexes]
                   + [f"{s.function}: ranked search on {s.column} (trigram similarity)" for s in advice.searches]),
             Phase(name="Testing", steps=["EXPLAIN each query on synthetic data in the sandbox",
                                          "rollback proved by catalog comparison"])]),

@@ -12,7 +12,7 @@ import re
 from dbagent.lint import LintConfig, build_catalog
 from dbagent.lint._ast import ast, walk
 from dbagent.lint._engine import parsed
-from dbagent.playbooks import feature, indexes, rls, rls_access
+from dbagent.playbooks import feature, indexes, matviews, rls, rls_access
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
 from dbagent.providers._feature import feature_report
@@ -45,7 +45,7 @@ def intent(text: str, fm: RecommendationFrontMatter | None) -> str:
         return "security"
     for kind, words in (("monitoring", ("monitoring", "observability", "alerting")),
                         ("performance", ("slow", "index", "latency", "performance", "n+1", " scan", "pagination",
-                                         "takes seconds")),
+                                         "takes seconds", "materialized view", "aggregates", "precompute")),
                         ("feature", ("new table", "feature"))):
         if any(w in low for w in words):
             return kind
@@ -99,8 +99,10 @@ class BuiltinProvider:
             return self._monitoring(fm)
         if kind != "security":
             return Turn(text="", usage=Usage(), refusal=(
-                f"the builtin provider implements tenant-isolation (row-level security) recommendations so far; "
-                f"this one reads as {kind}: use an LLM provider (set ANTHROPIC_API_KEY)"))
+                "the builtin provider implements tenant isolation (RLS), indexes and reports for given queries, "
+                "feature tables from front-matter sketches and the monitoring kit; "
+                f"this one reads as {kind}{' without a table sketch' if kind == 'feature' else ''}: "
+                "use an LLM provider (set ANTHROPIC_API_KEY)"))
         cat = build_catalog(self.schema, self.config)
         roles = schema_roles(self.schema)
         plan = rls.plan(cat, self.config, roles)
@@ -155,12 +157,13 @@ class BuiltinProvider:
             searched = {(i.table, i.columns.split(" ")[0]) for i in advice.indexes if "gin_trgm_ops" in i.columns}
             advice.searches = [p for t, c in sorted(searched)
                                if (p := indexes.search_function(cat, _unquote(t), c.strip('"'), self.config.tenant_key))]
-        if not advice.indexes:
+        reports = matviews.plan(queries, cat, self.config, recommendation)
+        if not advice.indexes and not reports:
             return Turn(text="", usage=Usage(), refusal=(
                 "the index advisor found nothing to add for these queries (existing indexes already lead with "
                 "their columns" + ("; " + "; ".join(advice.notes) if advice.notes else "") + ")"))
         severity = fm.severity if fm and fm.severity else "HIGH"
-        return Turn(text=render_report(performance_report(advice, queries, severity)), usage=Usage(requests=1))
+        return Turn(text=render_report(performance_report(advice, queries, severity, reports)), usage=Usage(requests=1))
 
 
 def _unquote(name: str) -> str:
