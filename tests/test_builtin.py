@@ -272,3 +272,19 @@ def test_reporting_aggregate_becomes_a_concurrently_refreshable_matview_behind_a
     assert checks['view shop."Products_report_1" selects'].status == "passed"
     assert checks['function shop."refresh_Products_report_1"() runs'].status == "passed"
     assert not [f for f in result.lint if f.rule == "matview-on-tenant-table"]
+
+
+def test_audit_trail_and_updated_at_triggers_fire_and_roll_back(write, sandbox):
+    schema = write("shop.sql", SHOP.replace("created_at timestamptz NOT NULL DEFAULT now());",
+                                            "created_at timestamptz NOT NULL DEFAULT now(), "
+                                            "updated_at timestamptz NOT NULL DEFAULT now());", 1))
+    rec_ = write("audit.md", "# Who changed the product?\n\nKeep an audit trail of `Products` changes, and keep "
+                             "its updated_at current.\n")
+    result = implement(rec_, schema=schema, provider="builtin", write_run_dir=False)
+    assert result.status == "verified", result.failure
+    checks = {c.name: c for c in result.dry_run.checks}
+    assert checks['shop."Products".updated_at moves on UPDATE'].status == "passed"
+    audit = checks["audit row in shop.audit_log on UPDATE"]
+    assert audit.status == "passed" and "2 non-empty" in audit.evidence
+    assert checks["shop.audit_log: tenant A sees only its own rows"].status == "passed"
+    assert result.dry_run.rollback.proved

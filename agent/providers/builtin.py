@@ -12,12 +12,13 @@ import re
 from dbagent.lint import LintConfig, build_catalog
 from dbagent.lint._ast import ast, walk
 from dbagent.lint._engine import parsed
-from dbagent.playbooks import feature, indexes, matviews, rls, rls_access
+from dbagent.playbooks import feature, indexes, matviews, rls, rls_access, triggers
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
 from dbagent.providers._feature import feature_report
 from dbagent.providers._monitoring import monitoring_report
 from dbagent.providers._performance import performance_report
+from dbagent.providers._triggers import triggers_report
 from dbagent.recommendation import RecommendationFrontMatter, front_matter, queries_of
 from dbagent.report import render_report
 from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
@@ -46,6 +47,7 @@ def intent(text: str, fm: RecommendationFrontMatter | None) -> str:
     for kind, words in (("monitoring", ("monitoring", "observability", "alerting")),
                         ("performance", ("slow", "index", "latency", "performance", "n+1", " scan", "pagination",
                                          "takes seconds", "materialized view", "aggregates", "precompute")),
+                        ("triggers", ("audit trail", "audit log", "change history", "updated_at")),
                         ("feature", ("new table", "feature"))):
         if any(w in low for w in words):
             return kind
@@ -97,6 +99,8 @@ class BuiltinProvider:
             return self._feature(fm)
         if kind == "monitoring":
             return self._monitoring(fm)
+        if kind == "triggers":
+            return self._triggers(recommendation, fm)
         if kind != "security":
             return Turn(text="", usage=Usage(), refusal=(
                 "the builtin provider implements tenant isolation (RLS), indexes and reports for given queries, "
@@ -130,6 +134,16 @@ class BuiltinProvider:
         plan.indexes = [i for i in plan.indexes if _unquote(i.table) in new]
         severity = fm.severity or "MEDIUM"
         return Turn(text=render_report(feature_report(tables, plan, severity)), usage=Usage(requests=1))
+
+    def _triggers(self, recommendation: str, fm: RecommendationFrontMatter | None) -> Turn:
+        """updated_at maintenance and the audit trail, on the tables the recommendation names."""
+        plan = triggers.plan(build_catalog(self.schema, self.config), self.config, recommendation)
+        if not plan.touch and not plan.audit:
+            return Turn(text="", usage=Usage(), refusal=(
+                "no table to put triggers on: name the tables (with an updated_at column, or with "
+                f"{self.config.tenant_key} for the audit trail)" + ("; " + "; ".join(plan.skipped) if plan.skipped else "")))
+        report = triggers_report(plan, fm.severity if fm and fm.severity else "MEDIUM")
+        return Turn(text=render_report(report), usage=Usage(requests=1))
 
     def _monitoring(self, fm: RecommendationFrontMatter | None) -> Turn:
         """The monitoring kit, in its own schema."""
