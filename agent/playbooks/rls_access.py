@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from markdown_it import MarkdownIt
+
 from dbagent.lint import LintConfig
 from dbagent.lint._catalog import Catalog, Table
 from dbagent.playbooks.rls import ExtraPolicy, RlsPlan, _setting, _short, ident, literal
@@ -51,13 +53,33 @@ def _window(t: Table, alias: str) -> list[str]:
     return conditions
 
 
+def sentences(text: str) -> list[str]:
+    """The prose sentences of a markdown text: paragraphs, list items and headings unwrapped,
+    code blocks and tables left out (a table listing is not a request)."""
+    out = []
+    for token in MarkdownIt().parse(text):
+        if token.type == "inline" and "|" not in token.content:
+            out += re.split(r"(?<=[.!?])\s+", token.content.replace("\n", " "))
+    return out
+
+
+def _sentences_with(text: str, name: str) -> str:
+    """The sentences that name the table `name`: what is asked of it is said there, and only
+    tables named in the same sentence take part."""
+    short = _short(name).lower()
+    return "\n".join(x for x in sentences(text) if short in set(re.findall(r"[A-Za-z_][\w$]*", x.lower())))
+
+
 def shared_reads(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str) -> list[str]:
     low = text.lower()
-    if not any(w in low for w in ("cross-tenant", "b2b", "agreement", "partner", "supplier", "share")):
+    if not any(w in low for w in ("cross-tenant", "b2b", "share", "read access", "agreement", "partner")):
         return []
     key, root = config.tenant_key, _tenant_root(cat, config.tenant_key)
     notes = []
     for rel_name in mentioned(text, cat):
+        near = _sentences_with(text, rel_name)
+        if not re.search(r"\b(cross-tenant|b2b|share[sd]?|reads?|see|access)\b", near.lower()):
+            continue
         rel = cat.tables[rel_name]
         links = [fk.columns[0] for fk in rel.foreign_keys if len(fk.columns) == 1 and fk.target == root
                  and fk.columns[0] != key]
@@ -68,7 +90,7 @@ def shared_reads(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str) -> 
         active = " AND ".join(_window(rel, "r"))
         for t in plan.tables:
             table = cat.tables[t.name]
-            if key not in table.columns or t.name == rel_name or t.name not in mentioned(text, cat):
+            if key not in table.columns or t.name == rel_name or t.name not in mentioned(near, cat):
                 continue
             setting = _setting(config, table.columns[key].type)
             t.extra.append(ExtraPolicy(
@@ -82,14 +104,19 @@ def shared_reads(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str) -> 
     return notes
 
 
+_WINDOW_WORDS = ("window", "time-box", "timebox", "only while", "time-based", "temporary access", "for a limited time")
+
+
 def time_windows(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str, roles: set[str]) -> list[str]:
     key, notes = config.tenant_key, []
-    named = [r for r in sorted(roles) if re.search(rf"\b{re.escape(r)}\b", text) and not config.is_admin_role(r)]
     for win_name in mentioned(text, cat):
         win = cat.tables[win_name]
         start = next((c for c in win.columns if c in _STARTS), None)
         end = next((c for c in win.columns if c in _ENDS), None)
-        if key not in win.columns or not start or not end or not named:
+        near = _sentences_with(text, win_name)
+        named = [r for r in sorted(roles) if re.search(rf"\b{re.escape(r)}\b", near) and not config.is_admin_role(r)]
+        if key not in win.columns or not start or not end or not named \
+                or not any(w in near.lower() for w in _WINDOW_WORDS):
             continue
         role = next((r for r in named if not any(w in r for w in _READ_ONLY)), None)
         if role is None:
@@ -97,7 +124,7 @@ def time_windows(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str, rol
         who = next((c for c in win.columns if c in ("granted_to", "role_name", "grantee_role")), None)
         for t in plan.tables:
             table = cat.tables[t.name]
-            if key not in table.columns or t.name == win_name or t.name not in mentioned(text, cat):
+            if key not in table.columns or t.name == win_name or t.name not in mentioned(near, cat):
                 continue
             t.extra.append(ExtraPolicy(
                 name=ident(f"{_short(t.name)}_{role}_window"[:63]), command="SELECT", roles=ident(role),
@@ -118,12 +145,15 @@ def time_windows(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str, rol
 
 
 def read_only(plan: RlsPlan, config: LintConfig, text: str, roles: set[str]) -> list[str]:
-    low, notes = text.lower(), []
-    asked = any(w in low for w in ("read-only", "readonly", "never insert", "never write", "must not write"))
+    notes = []
+    prose = sentences(text)
     for role in sorted(roles):
-        if not re.search(rf"\b{re.escape(role)}\b", text) or config.is_admin_role(role):
+        said = " ".join(x for x in prose if re.search(rf"\b{re.escape(role)}\b", x)).lower()
+        if not said or config.is_admin_role(role):
             continue
-        if not (any(w in role.lower() for w in _READ_ONLY) or asked):
+        # the sentence that names the role must make it read-only, e.g. "`app_readonly` is read-only"
+        if not re.search(rf"{re.escape(role.lower())}\W+(is|are|stays?|must be|should be)\W+read[- ]only"
+                         rf"|{re.escape(role.lower())}\W+(may|can)\W+(only\W+)?read\b.*\b(never|not)\b", said):
             continue
         for t in plan.tables:
             base = _short(t.name)

@@ -92,9 +92,26 @@ def granted(admin: psycopg.Connection, rel: Relationship, tenant: str) -> set[st
     return {x for pair in rows for x in pair} - {tenant}
 
 
-def end_all(conn: psycopg.Connection, rel: Relationship, how: str) -> None:
-    """Inside the caller's transaction: every link ends `how` (expiry, revocation), as the table's owner."""
+def end_all(conn: psycopg.Connection, rel: Relationship, how: str) -> str:
+    """Inside the caller's transaction: every link ends `how` (expiry, revocation), as the table's
+    owner; when the table's own checks refuse that (e.g. valid_until after valid_from), the links
+    are deleted instead. Returns what was done."""
     if rel.table.forced:
         conn.execute(f"alter table {rel.table.ref} no force row level security")
-    for statement in rel.endings[how]:
-        conn.execute(statement)
+    try:
+        with conn.transaction():
+            for statement in rel.endings[how]:
+                conn.execute(statement)
+        return "; ".join(rel.endings[how])
+    except psycopg.errors.IntegrityError:
+        pass
+    try:
+        with conn.transaction():
+            conn.execute(f"delete from {rel.table.ref}")
+        return f"{how} refused by the table's constraints, so every link was deleted"
+    except psycopg.errors.IntegrityError as exc:
+        raise LinksStay(f"the links could not be ended ({exc.sqlstate}: rows elsewhere reference them)") from None
+
+
+class LinksStay(Exception):
+    """Neither ending nor deleting the links is possible in the clone: the check cannot run."""
