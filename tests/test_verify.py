@@ -119,3 +119,25 @@ def test_a_queries_file_that_is_not_sql_is_one_line_and_exit_2(write, tmp_path):
     bad = write("queries.sql", "selec nonsense from;\n")
     run = run_cli("dryrun", str(up), "--schema", str(schema), "--queries", str(bad), tmpdir=tmp_path)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "queries file" in run.stderr
+
+
+def test_lock_report_takes_table_sizes_from_the_source_database(sandbox, write):
+    """--schema-from-dsn: the source's statistics say the table is large, so a rewrite fails the run;
+    the clone itself only ever holds synthetic rows."""
+    from dbagent import dry_run as api_dry_run
+    name = sandbox.create_database("source")
+    try:
+        with sandbox.admin(name) as conn:
+            conn.execute("CREATE TABLE public.events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                         "amount numeric(12,2) NOT NULL)")
+            conn.execute("INSERT INTO public.events (amount) SELECT g FROM generate_series(1, 120000) g")
+            conn.execute("ANALYZE public.events")
+        up = write("up.sql", "ALTER TABLE public.events ALTER COLUMN amount TYPE bigint;\n")
+        result = api_dry_run([up], schema_from_dsn=sandbox.server.conninfo(name))
+    finally:
+        sandbox.drop_database(name)
+    entry = next(e for e in result.dry_run.locks if e.relation == "public.events")
+    assert entry.size_source == "source" and entry.rows >= 100_000 and entry.bytes > 0
+    assert entry.rewrote and entry.risk == "high" and entry.mode == "ACCESS EXCLUSIVE"
+    assert result.status == "failed" and "ACCESS EXCLUSIVE on public.events" in result.failure
+    assert "backfill" in result.failure

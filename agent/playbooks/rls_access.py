@@ -26,8 +26,10 @@ _READ_ONLY = ("readonly", "read_only", "reader", "viewer", "analyst", "reporting
 
 
 def mentioned(text: str, cat: Catalog) -> list[str]:
-    """Tables whose name appears as a word in the recommendation."""
+    """Tables the recommendation names: as written, in any case, quoted or not, singular or plural
+    (`order` and `orders` both name the table orders)."""
     words = set(re.findall(r"[A-Za-z_][\w$]*", text.lower()))
+    words |= {w + "s" for w in words} | {w + "es" for w in words}
     return [name for name in sorted(cat.tables) if _short(name).lower() in words]
 
 

@@ -13,7 +13,7 @@ from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, D
 
 REPORTS = "migrations/000_reporting_materialized_views.sql"
 EXTENSIONS = "migrations/001_query_performance_extensions.sql"
-SEARCH = "migrations/002_ranked_search.sql"
+SEARCH = "migrations/002_query_functions.sql"
 INDEXES = "migrations/003_query_performance_indexes_concurrently.sql"
 
 
@@ -27,7 +27,7 @@ def _down(path: str) -> str:
     return path.replace(".sql", ".down.sql")
 
 
-def performance_report(advice: IndexAdvice, queries: list[str], severity: str, reports=()) -> Report:
+def performance_report(advice: IndexAdvice, queries: list[str], severity: str, reports=(), rewrites=()) -> Report:
     """The 11 sections, from the advice: which index serves which query, and how it is proved."""
     files, artifacts, rollback_files, rollback_artifacts = [], [], [], []
     if reports:
@@ -47,14 +47,15 @@ def performance_report(advice: IndexAdvice, queries: list[str], severity: str, r
         rollback_files.insert(0, FileEntry(path=_down(EXTENSIONS), kind="rollback", purpose="drops the extensions"))
         rollback_artifacts.insert(0, SqlArtifact(path=_down(EXTENSIONS), role="down", sql="".join(
             f"DROP EXTENSION IF EXISTS {e};\n" for e in advice.extensions)))
-    if advice.searches:
+    if advice.searches or rewrites:
         files.append(FileEntry(path=SEARCH, kind="migration", apply_order=len(files) + 1,
-                               purpose="ranked search functions (trigram similarity)"))
-        artifacts.append(SqlArtifact(path=SEARCH, role="up", sql="\n".join(
-            render("playbooks/search_up.sql.j2", **_search_args(s)) for s in advice.searches)))
-        rollback_files.insert(0, FileEntry(path=_down(SEARCH), kind="rollback", purpose="drops the search functions"))
-        rollback_artifacts.insert(0, SqlArtifact(path=_down(SEARCH), role="down", sql="".join(
-            f"DROP FUNCTION IF EXISTS {s.signature};\n" for s in advice.searches)))
+                               purpose="functions: ranked search, batch loaders, keyset pagination"))
+        artifacts.append(SqlArtifact(path=SEARCH, role="up", sql="BEGIN;\n" + "\n".join(
+            [render("playbooks/search_up.sql.j2", **_search_args(s)) for s in advice.searches]
+            + [f"-- {r.why}\n{r.sql}" for r in rewrites]) + "COMMIT;\n"))
+        rollback_files.insert(0, FileEntry(path=_down(SEARCH), kind="rollback", purpose="drops those functions"))
+        rollback_artifacts.insert(0, SqlArtifact(path=_down(SEARCH), role="down", sql="BEGIN;\n" + "".join(
+            f"DROP FUNCTION IF EXISTS {s.signature};\n" for s in [*advice.searches, *rewrites]) + "COMMIT;\n"))
     if advice.indexes:
         files.append(FileEntry(path=INDEXES, kind="migration", apply_order=len(files) + 1,
                                purpose="non-transactional: CREATE INDEX CONCURRENTLY, one per access path"))
@@ -84,7 +85,8 @@ def performance_report(advice: IndexAdvice, queries: list[str], severity: str, r
             non_functional=["No blocking of writes while building", "Each index justified by a query"]),
         files=FilesStructure(files=files + rollback_files),
         plan=ImplementationPlan(phases=[
-            Phase(name="Performance", steps=[r.why for r in reports] + [i.why for i in advice.indexes]
+            Phase(name="Performance", steps=[r.why for r in reports] + [r.why for r in rewrites]
+                  + [i.why for i in advice.indexes]
                   + [f"{s.function}: ranked search on {s.column} (trigram similarity)" for s in advice.searches]),
             Phase(name="Testing", steps=["EXPLAIN each query on synthetic data in the sandbox",
                                          "rollback proved by catalog comparison"])]),

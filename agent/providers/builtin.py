@@ -12,7 +12,7 @@ import re
 from dbagent.lint import LintConfig, build_catalog
 from dbagent.lint._ast import ast, walk
 from dbagent.lint._engine import parsed
-from dbagent.playbooks import feature, indexes, matviews, rls, rls_access, triggers
+from dbagent.playbooks import feature, indexes, matviews, rewrites, rls, rls_access, triggers
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
 from dbagent.providers._feature import feature_report
@@ -177,7 +177,9 @@ class BuiltinProvider:
                 "the index advisor found nothing to add for these queries (existing indexes already lead with "
                 "their columns" + ("; " + "; ".join(advice.notes) if advice.notes else "") + ")"))
         severity = fm.severity if fm and fm.severity else "HIGH"
-        return Turn(text=render_report(performance_report(advice, queries, severity, reports)), usage=Usage(requests=1))
+        functions = rewrites.batch_loaders(queries, cat, recommendation, self.config.tenant_key) + rewrites.keyset_pages(queries, cat)
+        report = performance_report(advice, queries, severity, reports, functions)
+        return Turn(text=render_report(report), usage=Usage(requests=1))
 
 
 def _unquote(name: str) -> str:
