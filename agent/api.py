@@ -178,7 +178,7 @@ def implement(recommendation: PathLike, *, schema: PathLike | None = None, schem
     checks = _verify_options(verify, config, queries, 200, sizes, text)
     if isinstance(provider, str) or provider is None:
         provider = get_provider(provider or default_provider_name(), model, Path(record) if record else None,
-                                schema=schema_script.text, config=config)
+                                schema=schema_script.text, config=config, sizes=sizes)
     trace = Trace([dsn_password(schema_from_dsn), dsn_password(sandbox_dsn)])
     run = Loop(text, schema_script, provider, trace, max_iterations=max_iterations, budget_s=budget_seconds,
                sandbox_dsn=sandbox_dsn, lint_config=config, progress=progress, allow_weakening=allow_weakening,

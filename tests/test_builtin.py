@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from dbagent import implement
+from dbagent.report import parse_report
 from dbagent.lint._engine import parsed
 from dbagent.sandbox import load_schema
 
@@ -328,3 +329,27 @@ def test_the_corpus_cases_run_end_to_end_and_every_outcome_comes_with_its_eviden
     if result.status == "failed":
         assert failed and result.failure.startswith("verification:")
         assert all(c.kind == "isolation" and c.evidence for c in failed)
+
+
+def test_risk_assessment_states_the_source_tables_sizes(sandbox, tmp_path):
+    name = sandbox.create_database("source")
+    try:
+        with sandbox.admin(name) as conn:
+            conn.execute("CREATE TABLE public.tenants (id uuid PRIMARY KEY)")
+            conn.execute("CREATE TABLE public.notes (id bigint PRIMARY KEY, tenant_id uuid NOT NULL "
+                         "REFERENCES public.tenants (id), body text)")
+            conn.execute("INSERT INTO public.tenants SELECT gen_random_uuid() FROM generate_series(1, 3)")
+            conn.execute("INSERT INTO public.notes SELECT g, (SELECT min(id::text)::uuid FROM public.tenants), 'x' "
+                         "FROM generate_series(1, 5000) g")
+            conn.execute("ANALYZE")
+        rec_ = ROOT / "examples/quickstart/recommendation.md"
+        result = implement(rec_, schema_from_dsn=sandbox.server.conninfo(name), provider="builtin",
+                           out=tmp_path / "run")
+    finally:
+        sandbox.drop_database(name)
+    assert result.status == "verified", result.failure
+    risk = parse_report((tmp_path / "run" / "report.md").read_text()).summary.risk_assessment
+    assert "Sizes from the source database: public.notes: ~5,000 rows" in risk
+    offline = implement(rec_, schema=ROOT / "examples/quickstart/schema.sql", provider="builtin", out=tmp_path / "r2")
+    assert "Table sizes are unknown" in parse_report((tmp_path / "r2" / "report.md").read_text()).summary.risk_assessment
+    assert offline.status == "verified"

@@ -33,6 +33,12 @@ class SearchPlan:
     key_type: str
     tenant: str | None
     tenant_type: str | None
+    document: list[str] = field(default_factory=list)   # text columns ranked by full-text search
+
+    def document_sql(self, alias: str = "t.") -> str:
+        """The tsvector expression; the GIN index is built on exactly this (without the alias)."""
+        parts = " || ' ' || ".join(f"coalesce({alias}{ident(c)}, '')" for c in self.document)
+        return f"to_tsvector('simple'::regconfig, {parts})"
 
 
 @dataclass
@@ -87,8 +93,19 @@ def search_function(cat: Catalog, table: str, column: str, key: str) -> SearchPl
     function = ident(f"{schema}." + f"search_{short}"[:63])
     tenant_type = _TYPES.get(t.columns[key].type, t.columns[key].type) if tenant else None
     args = ", ".join(([tenant_type] if tenant else []) + ["text", "integer"])
+    document = [column] + [c for c in ("description", "body", "summary", "title") if c in t.columns and c != column
+                           and t.columns[c].type in ("text", "varchar")]
     return SearchPlan(function, f"{function}({args})", ident(table), ident(schema), column, pk,
-                      _TYPES.get(t.columns[pk].type, t.columns[pk].type), tenant, tenant_type)
+                      _TYPES.get(t.columns[pk].type, t.columns[pk].type), tenant, tenant_type, document)
+
+
+def fulltext_index(plan: SearchPlan) -> IndexPlan:
+    """The expression GIN index the search function's full-text condition uses."""
+    table = ".".join(p.strip('"') for p in plan.table.split("."))
+    name, qualified = _name(table, [plan.column, "fts"], "idx")
+    return IndexPlan(name, qualified, plan.table, f"({plan.document_sql('')})",
+                     f"full-text search in {plan.function}: an expression index, no new column, no rewrite",
+                     method="gin")
 
 
 def advise(queries: list[str], cat: Catalog, config: LintConfig) -> IndexAdvice:

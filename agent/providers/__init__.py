@@ -27,9 +27,10 @@ def default_provider_name() -> str:
 
 
 def get_provider(spec: str, model: str | None = None, record: Path | None = None, schema: str = "",
-                 config=None) -> Provider:
+                 config=None, sizes: dict | None = None) -> Provider:
     """The provider a name like `anthropic:claude-sonnet-5-5` or `replay:run.json` stands for.
-    `schema` (DDL text) and `config` are what the builtin provider plans from."""
+    `schema` (DDL text), `config` and the source's table `sizes` are what the builtin provider
+    plans from."""
     name, _, arg = spec.partition(":")
     if name == "anthropic":
         from dbagent.providers.anthropic import AnthropicProvider
@@ -46,7 +47,7 @@ def get_provider(spec: str, model: str | None = None, record: Path | None = None
     if name == "builtin":
         from dbagent.providers.builtin import BuiltinProvider
 
-        return BuiltinProvider(schema, config)
+        return BuiltinProvider(schema, config, sizes)
     close = difflib.get_close_matches(name, KNOWN, n=1)
     raise UserError(f"unknown provider {name!r}" + (f" (did you mean {close[0]}?)" if close else "")
                     + f"; known: {', '.join(KNOWN)}")

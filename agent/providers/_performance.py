@@ -18,7 +18,8 @@ INDEXES = "migrations/003_query_performance_indexes_concurrently.sql"
 
 
 def _search_args(s) -> dict:
-    return {"function": s.function, "signature": s.signature, "table": s.table, "schema": s.schema,
+    return {"document": s.document_sql(), "document_words": ", ".join(s.document),
+            "function": s.function, "signature": s.signature, "table": s.table, "schema": s.schema,
             "column": s.column, "column_ident": ident(s.column), "key_ident": ident(s.key), "key_type": s.key_type,
             "tenant": ident(s.tenant) if s.tenant else "", "tenant_type": s.tenant_type or ""}
 

@@ -72,9 +72,11 @@ class BuiltinProvider:
     model = "playbooks"
     deterministic = True  # the same input gives the same answer: a repair turn cannot change it
 
-    def __init__(self, schema: str, config: LintConfig | None = None) -> None:
+    def __init__(self, schema: str, config: LintConfig | None = None,
+                 sizes: dict[str, tuple[float, int]] | None = None) -> None:
         self.schema = schema
         self.config = config or LintConfig()
+        self.sizes = sizes or {}
         self._answer: Turn | None = None
 
     def turn(self, conversation: Conversation, run_tool: ToolRunner, trace: TraceSink) -> Turn:
@@ -116,7 +118,7 @@ class BuiltinProvider:
                 f"every tenant table (with {self.config.tenant_key}, or reaching one by a NOT NULL foreign key) "
                 "already has row-level security enabled, forced and with policies: nothing for the rls playbook to do"))
         severity = fm.severity if fm and fm.severity else ("CRITICAL" if any(t.enable for t in plan.tables) else "HIGH")
-        return Turn(text=render_report(_report(plan, severity, self.config)), usage=Usage(requests=1))
+        return self._answer_with(_report(plan, severity, self.config), [t.name for t in plan.tables])
 
 
     def _feature(self, fm: RecommendationFrontMatter) -> Turn:
@@ -133,7 +135,20 @@ class BuiltinProvider:
         plan.tables = [t for t in plan.tables if t.name in new]
         plan.indexes = [i for i in plan.indexes if _unquote(i.table) in new]
         severity = fm.severity or "MEDIUM"
-        return Turn(text=render_report(feature_report(tables, plan, severity)), usage=Usage(requests=1))
+        return self._answer_with(feature_report(tables, plan, severity), [])
+
+    def _answer_with(self, report: Report, tables: list[str]) -> Turn:
+        """The report, its risk assessment completed with the sizes of the tables it changes."""
+        risk = report.summary.risk_assessment.rstrip()
+        if tables and self.sizes:
+            known = [f"{t}: ~{int(self.sizes[t][0]):,} rows, {self.sizes[t][1] / 1048576:,.0f} MB"
+                     for t in tables if t in self.sizes]
+            risk += " Sizes from the source database: " + "; ".join(known or ["none of these tables found"]) + "."
+        elif tables:
+            risk += (" Table sizes are unknown (the schema came from a file; --schema-from-dsn reads them): "
+                     "the sandbox's lock report gives each statement's lock and whether it rewrote the table.")
+        summary = report.summary.model_copy(update={"risk_assessment": risk})
+        return Turn(text=render_report(report.model_copy(update={"summary": summary})), usage=Usage(requests=1))
 
     def _triggers(self, recommendation: str, fm: RecommendationFrontMatter | None) -> Turn:
         """updated_at maintenance and the audit trail, on the tables the recommendation names."""
@@ -143,7 +158,7 @@ class BuiltinProvider:
                 "no table to put triggers on: name the tables (with an updated_at column, or with "
                 f"{self.config.tenant_key} for the audit trail)" + ("; " + "; ".join(plan.skipped) if plan.skipped else "")))
         report = triggers_report(plan, fm.severity if fm and fm.severity else "MEDIUM")
-        return Turn(text=render_report(report), usage=Usage(requests=1))
+        return self._answer_with(report, [t.name for t in plan.touch + plan.audit])
 
     def _monitoring(self, fm: RecommendationFrontMatter | None) -> Turn:
         """The monitoring kit, in its own schema."""
@@ -154,7 +169,7 @@ class BuiltinProvider:
         admin = next((r for r in sorted(schema_roles(self.schema)) if self.config.is_admin_role(r)), None)
         report = monitoring_report(rls.literal(self.config.tenant_key), rls.ident(admin) if admin else None,
                                    fm.severity if fm and fm.severity else "MEDIUM")
-        return Turn(text=render_report(report), usage=Usage(requests=1))
+        return self._answer_with(report, [])
 
     def _performance(self, recommendation: str, fm: RecommendationFrontMatter | None) -> Turn:
         """The index advisor on the recommendation's queries."""
@@ -171,6 +186,7 @@ class BuiltinProvider:
             searched = {(i.table, i.columns.split(" ")[0]) for i in advice.indexes if "gin_trgm_ops" in i.columns}
             advice.searches = [p for t, c in sorted(searched)
                                if (p := indexes.search_function(cat, _unquote(t), c.strip('"'), self.config.tenant_key))]
+            advice.indexes += [indexes.fulltext_index(p) for p in advice.searches]
         reports = matviews.plan(queries, cat, self.config, recommendation)
         if not advice.indexes and not reports:
             return Turn(text="", usage=Usage(), refusal=(
@@ -179,7 +195,7 @@ class BuiltinProvider:
         severity = fm.severity if fm and fm.severity else "HIGH"
         functions = rewrites.batch_loaders(queries, cat, recommendation, self.config.tenant_key) + rewrites.keyset_pages(queries, cat)
         report = performance_report(advice, queries, severity, reports, functions)
-        return Turn(text=render_report(report), usage=Usage(requests=1))
+        return self._answer_with(report, sorted({_unquote(i.table) for i in advice.indexes}))
 
 
 def _unquote(name: str) -> str:
