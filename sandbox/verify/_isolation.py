@@ -117,10 +117,10 @@ class Isolation:
         truth = self._truth(table, path)
         app = self._app_role(table, policies)
         mine = {ctid for ctid, tenant in truth.items() if tenant == self.tenants[0]}
-        checks = [self._sees_own(table, app, truth, mine, policies, path),
+        rel = self._relationship(table, policies, path)
+        checks = [self._sees_own(table, app, truth, mine, policies, path, rel),
                   self._sees_nothing(table, app),
                   self._writes(table, path, app, truth)]
-        rel = self._relationship(table, policies, path)
         if rel is not None:
             checks += [self._after_links_end(table, app, mine, rel, how) for how in rel.endings]
         admins = sorted({r for p in policies for r in p.roles if self.is_admin_role(r)})
@@ -181,7 +181,7 @@ class Isolation:
             self._as(conn, table, role, tenant)
             return {r[0] for r in conn.execute(f"select ctid::text from {table.ref}").fetchall()}
 
-    def _sees_own(self, table, app, truth, mine, policies, path) -> VerifyCheck:
+    def _sees_own(self, table, app, truth, mine, policies, path, rel) -> VerifyCheck:
         name = f"{table.qname}: tenant A sees only its own rows"
         try:
             seen = self._visible(table, app, self.tenants[0])
@@ -190,7 +190,6 @@ class Isolation:
         leaked, missing = seen - mine, mine - seen
         evidence = (f"as {app} with {self.setting} = A: saw {len(seen)} rows, {len(mine)} belong to A, "
                     f"{len(leaked)} belong to other tenants, {len(missing)} of A's rows missing")
-        rel = self._relationship(table, policies, path)
         if leaked and rel is not None:
             partners = sharing.granted(self.admin, rel, self.tenants[0])
             beyond = {c for c in leaked if truth.get(c) not in partners}
