@@ -71,12 +71,22 @@ async def exercise(session: ClientSession) -> None:
     assert bad.is_error and "schema /nope.sql: no such file" in bad.content[0].text
 
 
-def test_stdio():
+def test_stdio(tmp_path):
     async def main():
-        params = StdioServerParameters(command=CLI[0], args=CLI[1:], env=ENV, cwd=str(ROOT))
+        env = dict(ENV, TMPDIR=str(tmp_path))
+        params = StdioServerParameters(command=CLI[0], args=CLI[1:], env=env, cwd=str(ROOT))
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await exercise(session)
     anyio.run(main)
+    _no_server_left(tmp_path)
+
+
+def _no_server_left(tmpdir) -> None:
+    """The MCP process's embedded PostgreSQL stopped with it and its directory is gone."""
+    deadline = time.monotonic() + 10
+    while list(tmpdir.glob("dbagent-pg-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(tmpdir.glob("dbagent-pg-*")) == []
 
 
 def _free_port() -> int:
@@ -85,10 +95,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(*args: str) -> tuple[subprocess.Popen, str]:
+def _serve(*args: str, tmpdir=None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
+    env = {**os.environ, **ENV, **({"TMPDIR": str(tmpdir)} if tmpdir else {})}
     proc = subprocess.Popen([*CLI, "--http", f"127.0.0.1:{port}", *args], cwd=ROOT, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **ENV})
+                            text=True, env=env)
     url = f"http://127.0.0.1:{port}/mcp"
     for _ in range(100):
         try:
@@ -100,8 +111,8 @@ def _serve(*args: str) -> tuple[subprocess.Popen, str]:
     raise AssertionError(proc.stderr.read())
 
 
-def test_streamable_http():
-    proc, url = _serve()
+def test_streamable_http(tmp_path):
+    proc, url = _serve(tmpdir=tmp_path)
     try:
         async def main():
             async with streamable_http_client(url) as (read, write), ClientSession(read, write) as session:
@@ -110,6 +121,7 @@ def test_streamable_http():
     finally:
         proc.terminate()
         proc.wait(10)
+    _no_server_left(tmp_path)  # SIGTERM (uvicorn re-raises it after its shutdown) stops PostgreSQL too
 
 
 def test_http_with_a_token_refuses_requests_without_it():

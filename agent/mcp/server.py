@@ -23,6 +23,7 @@ from dbagent import api
 from dbagent.errors import DbagentError, UserError
 from dbagent.lint import LintReport, RuleDoc, SqlSource, lint, load_config, rule_docs
 from dbagent.result import Result
+from dbagent.sandbox import install_signal_cleanup
 
 
 class _Strict(BaseModel):
@@ -173,6 +174,9 @@ class _BearerAuth:
 def serve(transport: Transport = "stdio", host: str = "127.0.0.1", port: int = 8765, allow_remote: bool = False,
           token: str | None = None, announce=print) -> None:
     """Run until stopped: stdio, or streamable HTTP at http://HOST:PORT/mcp."""
+    # The sandbox starts on a worker thread, where no signal handler can be installed: install
+    # it here, so SIGTERM from the client (the SDK's stdio_client sends it) stops the server.
+    install_signal_cleanup()
     if transport == "stdio":
         build_server().run("stdio")
         return
