@@ -157,3 +157,20 @@ def test_committed_cassettes_replay_offline_through_a_repair_turn(tmp_path):
     assert {c["name"] for c in results["cases"]} == {p.stem for p in (ROOT / "evals" / "cassettes").glob("*.json")}
     for case in results["cases"]:
         assert case["iterations"] == 2 and case["outcome"] == "verified" and case["passed"], case
+
+
+def test_a_real_model_path_scores_through_the_official_sdk_against_a_local_fake_api(tmp_path, monkeypatch, sandbox):
+    """`--provider anthropic` with a key: the same run, through the anthropic SDK (here against
+    the fake Messages API on 127.0.0.1), with tokens and cost recorded per case."""
+    monkeypatch.syspath_prepend(str(ROOT / "evals"))
+    from fake_anthropic import FakeAnthropic, text_message
+    from make_cassettes import builtin_report
+    report = builtin_report(CASES_DIR / "rls-plain")
+    with FakeAnthropic([text_message(report)]) as fake:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-key")
+        run = run_eval(load_cases(pattern="rls-plain"), "anthropic")
+    case = run.cases[0]
+    assert case.passed and case.outcome == "verified" and case.iterations == 1
+    assert case.input_tokens == 1200 and case.output_tokens == 800 and case.cost_usd > 0
+    assert len(fake.messages()) == 1
