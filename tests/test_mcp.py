@@ -42,6 +42,15 @@ async def exercise(session: ClientSession) -> None:
         "up_sql": "CREATE TABLE t (id bigint PRIMARY KEY);", "down_sql": "DROP TABLE t;"}})
     jsonschema.validate(dry.structured_content, SCHEMAS["result"])
     assert dry.structured_content["status"] == "verified"
+    leaky = await session.call_tool("dry_run_sql", {"args": {
+        "schema_sql": "CREATE TABLE tenants (id uuid PRIMARY KEY);\nCREATE TABLE docs (id bigint PRIMARY KEY, "
+                      "tenant_id uuid NOT NULL REFERENCES tenants (id));\nGRANT SELECT ON docs TO app_user;",
+        "up_sql": "ALTER TABLE docs ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON docs USING (true);",
+        "queries_sql": "SELECT id FROM docs WHERE tenant_id = $1;"}})
+    checks = {c["name"]: c for c in leaky.structured_content["dry_run"]["checks"]}
+    assert leaky.structured_content["status"] == "failed"
+    assert not checks["public.docs: tenant A sees only its own rows"]["passed"]
+    assert "query 1 can use an index" in checks
 
     rules = await session.call_tool("describe_rules", {})
     assert "index-not-concurrent" in json.dumps(rules.structured_content)

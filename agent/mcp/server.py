@@ -51,6 +51,8 @@ class DryRunInput(_Strict):
     up_sql: str
     down_sql: str | None = None
     schema_sql: str | None = None
+    verify: bool = Field(True, description="synthetic data, tenant isolation, index, lock and object checks")
+    queries_sql: str | None = Field(None, description="queries the change must serve, for the EXPLAIN checks")
 
 
 def _text_or_file(value: str, folder: Path, name: str) -> Path:
@@ -89,7 +91,8 @@ def run_dry_run(args: DryRunInput) -> Result:
         up = _text_or_file(args.up_sql, folder, "up.sql")
         down = [_text_or_file(args.down_sql, folder, "down.sql")] if args.down_sql else []
         schema = _text_or_file(args.schema_sql, folder, "schema.sql") if args.schema_sql else None
-        return api.dry_run([up], rollback=down, schema=schema)
+        queries = _text_or_file(args.queries_sql, folder, "queries.sql") if args.queries_sql else None
+        return api.dry_run([up], rollback=down, schema=schema, verify=args.verify, queries=queries)
 
 
 def build_server(token: str | None = None):
