@@ -55,6 +55,9 @@ def privileged_hook(sandbox: Sandbox, dbname: str, *, schema: bool = False):
         names = (info.extension,) if info.extension else info.dropped_extensions
         if sandbox.run_privileged_extension(dbname, statement, names):
             return "run by the sandbox administrator (allow-listed extension)"
+        if schema and info.roles_created and info.roles_created <= sandbox.role_names():
+            # roles are server-wide: another schema loaded into this sandbox made it already
+            return "role exists in the sandbox already (made for another schema): kept as it is"
         if schema and info.owner_change_to:
             if sandbox.is_privileged_role(info.owner_change_to):
                 return f"ownership by superuser {info.owner_change_to} not copied: the migrator keeps it"

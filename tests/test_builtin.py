@@ -17,7 +17,7 @@ from dbagent.sandbox import load_schema
 from conftest import ROOT, run_cli
 
 UUID_PUBLIC = """
-CREATE ROLE app_admin NOLOGIN;
+CREATE ROLE docs_admin NOLOGIN;
 CREATE TABLE tenants (id uuid PRIMARY KEY);
 CREATE TABLE docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), tenant_id uuid NOT NULL REFERENCES tenants (id), body text);
 CREATE TABLE doc_pages (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, doc_id uuid NOT NULL REFERENCES docs (id), n int);
@@ -32,7 +32,7 @@ CREATE TABLE app.invoice_lines (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY K
                                 invoice_id bigint NOT NULL REFERENCES app."Invoices" (id), amount numeric);
 """
 CASES = {
-    "uuid-public": (UUID_PUBLIC, "docs", "doc_pages", "doc_id", "app_admin", lambda: str(uuid.uuid4())),
+    "uuid-public": (UUID_PUBLIC, "docs", "doc_pages", "doc_id", "docs_admin", lambda: str(uuid.uuid4())),
     "bigint-named-schema-quoted": (BIGINT_NAMED, 'app."Invoices"', "app.invoice_lines", "invoice_id",
                                    "platform_admin", None),
 }

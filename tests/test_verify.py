@@ -141,3 +141,12 @@ def test_lock_report_takes_table_sizes_from_the_source_database(sandbox, write):
     assert entry.rewrote and entry.risk == "high" and entry.mode == "ACCESS EXCLUSIVE"
     assert result.status == "failed" and "ACCESS EXCLUSIVE on public.events" in result.failure
     assert "backfill" in result.failure
+
+
+def test_a_schema_that_creates_a_role_another_schema_already_named_still_loads(sandbox):
+    """Roles are server-wide: a long-lived sandbox (MCP, evals) loads schemas that share role names."""
+    first = dry_run(sandbox, Script("a.sql", "CREATE TABLE a1 (id int);\nGRANT SELECT ON a1 TO shared_reader;\n"),
+                    [Script("up.sql", "SELECT 1;\n")])
+    second = dry_run(sandbox, Script("b.sql", "CREATE ROLE shared_reader NOLOGIN;\nCREATE TABLE b1 (id int);\n"
+                                              "GRANT SELECT ON b1 TO shared_reader;\n"), [Script("up.sql", "SELECT 1;\n")])
+    assert first.passed and second.passed, second.failure

@@ -18,6 +18,7 @@ from pglast.visitors import Visitor
 
 from dbagent.sandbox.models import VerifyCheck
 from dbagent.sandbox.verify._tables import ident
+from dbagent.sandbox.verify._values import column_name
 
 _INDEXES = """
 select pg_catalog.format('%%I.%%I', n.nspname, c.relname), c.relname, t.oid, am.amname,
@@ -52,14 +53,6 @@ class Predicates:
     range: set[str] = field(default_factory=set)
 
 
-def _column(node) -> str | None:
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
-    if isinstance(node, ast.ColumnRef) and isinstance(node.fields[-1], ast.String):
-        return node.fields[-1].sval
-    return None
-
-
 class _Where(Visitor):
     """Columns compared with = / IN (equality) and with < > BETWEEN (range), anywhere in the query."""
 
@@ -69,7 +62,7 @@ class _Where(Visitor):
 
     def visit_A_Expr(self, ancestors, node):  # noqa: N802 (pglast's naming)
         op = node.name[-1].sval if node.name else ""
-        left, right = _column(node.lexpr), _column(node.rexpr) if not isinstance(node.rexpr, (list, tuple)) else None
+        left, right = column_name(node.lexpr), column_name(node.rexpr) if not isinstance(node.rexpr, (list, tuple)) else None
         column = left if right is None else right if left is None else None
         if column is None:
             return

@@ -39,7 +39,8 @@ def _const(node) -> str | None:
     return None
 
 
-def _column(node) -> str | None:
+def column_name(node) -> str | None:
+    """The column a (possibly cast) expression names, or None."""
     while isinstance(node, ast.TypeCast):
         node = node.arg
     if isinstance(node, ast.ColumnRef) and isinstance(node.fields[-1], ast.String):
@@ -67,7 +68,7 @@ def _read(node, found: Constraints) -> None:
     if not isinstance(node, ast.A_Expr):
         return
     name = node.name[-1].sval if node.name else ""
-    column = _column(node.lexpr)
+    column = column_name(node.lexpr)
     if column is None:
         return
     if node.kind in (A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_IN) and name in ("=", "<>"):
