@@ -87,12 +87,9 @@ def queries_of(text: str) -> list[str]:
             statements = parse_sql(token.content)
         except Exception:  # noqa: BLE001 - a block PostgreSQL's grammar rejects holds no usable query
             continue
-        for raw in statements:
+        for raw, sql in zip(statements, _texts(token.content, statements)):
             if isinstance(raw.stmt, _QUERY_NODES) and not (isinstance(raw.stmt, ast.SelectStmt) and not raw.stmt.fromClause):
-                start = raw.stmt_location or 0
-                sql = token.content.encode()[start:start + raw.stmt_len].decode() if raw.stmt_len else \
-                    token.content.encode()[start:].decode()
-                found.append(sql.strip().rstrip(";").strip())
+                found.append(sql.rstrip(";").strip())
     return list(dict.fromkeys(q for q in found if q))
 
 
@@ -102,6 +99,11 @@ def split_queries(text: str) -> list[str]:
         statements = parse_sql(text)
     except Exception as exc:  # noqa: BLE001 - pglast's ParseError names the position
         raise UserError(f"queries file: not SQL PostgreSQL accepts ({str(exc).splitlines()[0]})") from None
+    return _texts(text, statements)
+
+
+def _texts(text: str, statements) -> list[str]:
+    """Each parsed statement's own text (pglast gives byte offsets; the last has no length)."""
     data = text.encode()
-    return [data[r.stmt_location:r.stmt_location + r.stmt_len if r.stmt_len else None].decode().strip()
+    return [data[r.stmt_location or 0:(r.stmt_location or 0) + r.stmt_len if r.stmt_len else None].decode().strip()
             for r in statements]

@@ -134,7 +134,9 @@ def verify(run: DryRun) -> str:
     run.result.checks, run.result.locks = verify_clone(
         run.sandbox, run.db, run.verify, tables_before=tables_before, changes=run.result.changes,
         statements=[s for s in run.result.statements if s.phase == "up"],
-        data=run.result.data, baseline=run.baseline)
+        data=run.result.data, baseline=run.baseline,
+        new_views={name: props["type"] == "materialized" for (kind, name), props in run.after.items()
+                   if kind == "view" and (kind, name) not in run.before})
     failed = sum(1 for c in run.result.checks if c.status == "failed")
     return f"{len(run.result.checks)} checks, {failed} failed"
 
@@ -159,6 +161,17 @@ def prove_rollback(run: DryRun) -> str:
         more = f" and {len(differences) - 5} more" if len(differences) > 5 else ""
         raise StepFailed(f"rollback does not restore the schema: {listed}{more}")
     return "catalog equals the pre-migration snapshot"
+
+
+def release(run: DryRun) -> None:
+    """Drop the run's clone and end its window for roles (those the migration made would break
+    its next run); each part best effort, since a dead server took both with it."""
+    for cleanup in ((lambda: run.sandbox.drop_database(run.db)) if run.db else None, run.sandbox.end_run):
+        try:
+            if cleanup:
+                cleanup()
+        except (psycopg.Error, SandboxError):
+            pass
 
 
 def _own(run: DryRun, differences: list) -> list:
@@ -231,13 +244,7 @@ def dry_run(sandbox: Sandbox, schema: Script, up: list[Script], down: list[Scrip
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise SandboxError(f"sandbox: lost the server during the dry-run ({reason})") from None
     finally:
-        for cleanup in ((lambda: sandbox.drop_database(run.db)) if run.db else None,
-                        sandbox.end_run):  # roles the migration made would break its next run
-            try:
-                if cleanup:
-                    cleanup()
-            except (psycopg.Error, SandboxError):
-                pass  # a dead server took its databases and roles with it
+        release(run)
     failed = [c for c in result.checks if c.status == "failed"]
     if result.failure is None and failed:
         result.failure = (f"verification: {len(failed)} check(s) failed, first: {failed[0].name}: "

@@ -15,9 +15,10 @@ import psycopg
 
 from dbagent.errors import SandboxError
 from dbagent.sandbox._sandbox import Sandbox
-from dbagent.sandbox.dryrun import DryRun, Script, StepFailed, apply_up, clone
+from dbagent.sandbox.dryrun import DryRun, Script, StepFailed, apply_up, clone, release
 from dbagent.sandbox._schema import load_schema
 from dbagent.sandbox.models import DryRunResult
+from dbagent.sandbox.verify._indexes import index_scans
 
 
 @dataclass(frozen=True)
@@ -37,17 +38,6 @@ class ProbeOutcome:
     conditions: list[str] = field(default_factory=list)  # each index node's Index Cond / Recheck Cond
 
 
-def _indexes(plan: dict) -> list[tuple[str, str]]:
-    """(index name, its condition) for every node of the plan that reads an index."""
-    found = []
-    if "Index Name" in plan:
-        found.append((plan["Index Name"], " ".join(plan.get(k, "") for k in ("Index Cond", "Recheck Cond", "Order By"))))
-    for child in plan.get("Plans", ()):
-        cond = child.get("Recheck Cond", "")
-        found += [(name, c or cond) for name, c in _indexes(child)]
-    return found
-
-
 def _ask(sandbox: Sandbox, conn: psycopg.Connection, probe: Probe) -> ProbeOutcome:
     out = ProbeOutcome()
     if probe.role and not sandbox.allow_set_role(probe.role):
@@ -64,7 +54,7 @@ def _ask(sandbox: Sandbox, conn: psycopg.Connection, probe: Probe) -> ProbeOutco
                 options = "format json, generic_plan" if "$1" in probe.sql else "format json"
                 plan = conn.execute(f"explain ({options}) {probe.sql}".encode()).fetchone()[0]
                 plan = plan if isinstance(plan, list) else json.loads(plan)
-                nodes = _indexes(plan[0]["Plan"])
+                nodes = index_scans(plan[0]["Plan"])
                 out.indexes = [name for name, _ in nodes]
                 out.conditions = [cond for _, cond in nodes]
             else:
@@ -97,9 +87,4 @@ def apply_and_probe(sandbox: Sandbox, schema: Script, up: list[Script],
     except psycopg.OperationalError as exc:
         raise SandboxError(f"sandbox: lost the server while probing ({str(exc).strip()[:120]})") from None
     finally:
-        for cleanup in ((lambda: sandbox.drop_database(run.db)) if run.db else None, sandbox.end_run):
-            try:
-                if cleanup:
-                    cleanup()
-            except (psycopg.Error, SandboxError):
-                pass
+        release(run)

@@ -16,17 +16,11 @@ from pglast import ast, parse_sql
 from pglast.stream import RawStream
 
 from dbagent.lint._catalog import Catalog
-from dbagent.playbooks.rls import IndexPlan, ident, literal
+from dbagent.playbooks.rls import IndexPlan, ident, literal, unident
 from dbagent.recommendation import TableSketch
 
 _PART = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 _REFERENCE = re.compile(rf"^\s*({_PART}(?:\.{_PART})?)\s*(?:\(\s*({_PART})\s*\))?\s*$")
-
-
-def _name(text: str) -> str:
-    """An identifier as the catalog keys it: quoted parts as written, others folded to lower case."""
-    parts = re.findall(_PART, text)
-    return ".".join(p[1:-1].replace('""', '"') if p.startswith('"') else p.lower() for p in parts)
 
 
 class SketchError(ValueError):
@@ -113,11 +107,11 @@ def plan(sketches: list[TableSketch], cat: Catalog) -> list[FeatureTable]:
                 m = _REFERENCE.match(c.references)
                 if not m:
                     raise SketchError(f"{where} references {c.references!r}: expected table(column)")
-                target = _name(m.group(1))
+                target = unident(m.group(1))
                 target = target if "." in target else f"public.{target}"
                 if cat.table(target) is None and target not in {x.name for x in tables}:
                     raise SketchError(f"{where} references {target}, which does not exist")
-                col.references = ident(target) + (f" ({ident(_name(m.group(2)))})" if m.group(2) else "")
+                col.references = ident(target) + (f" ({ident(unident(m.group(2)))})" if m.group(2) else "")
                 index = f"{short}_{c.name}_idx"[:63]
                 t.indexes.append(IndexPlan(ident(index), ident(f"{name.split('.')[0]}.{index}"), ident(name),
                                            ident(c.name), f"foreign key {c.name}: joins and cascades need an index"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from dbagent.lint import LintConfig
 from dbagent.lint._catalog import Catalog
 from dbagent.playbooks.queries import Access, analyse
-from dbagent.playbooks.rls import IndexPlan, ident, literal
+from dbagent.playbooks.rls import IndexPlan, ident, literal, sql_type, unident
 
 MAX_INCLUDE = 3
 
@@ -74,12 +74,9 @@ def _btree(a: Access, cat: Catalog, key: str, number: int) -> IndexPlan | None:
     name, qualified = _name(a.table, columns + (["partial"] if where else []))
     parts = [f"{c} =" for c in equal] + [f"{c} range" for c in a.ranges[:1]] + [f"sorted by {c}" for c in a.order]
     why = (f"query {number}: {', '.join(parts)} on {a.table}: equality columns first, then the range, then the sort"
-           + (f"; partial for {where}" if where else "") + (f"; INCLUDE makes it index-only" if include else ""))
+           + (f"; partial for {where}" if where else "") + ("; INCLUDE makes it index-only" if include else ""))
     return IndexPlan(name, qualified, ident(a.table), ", ".join(ident(c) for c in columns), why,
                      include=include, where=where)
-
-
-_TYPES = {"int8": "bigint", "int4": "integer", "int2": "smallint", "varchar": "text", "bpchar": "text"}
 
 
 def search_function(cat: Catalog, table: str, column: str, key: str) -> SearchPlan | None:
@@ -91,18 +88,17 @@ def search_function(cat: Catalog, table: str, column: str, key: str) -> SearchPl
     pk = t.primary_key[0]
     tenant = key if key in t.columns else None
     function = ident(f"{schema}." + f"search_{short}"[:63])
-    tenant_type = _TYPES.get(t.columns[key].type, t.columns[key].type) if tenant else None
+    tenant_type = sql_type(t.columns[key].type) if tenant else None
     args = ", ".join(([tenant_type] if tenant else []) + ["text", "integer"])
     document = [column] + [c for c in ("description", "body", "summary", "title") if c in t.columns and c != column
                            and t.columns[c].type in ("text", "varchar")]
     return SearchPlan(function, f"{function}({args})", ident(table), ident(schema), column, pk,
-                      _TYPES.get(t.columns[pk].type, t.columns[pk].type), tenant, tenant_type, document)
+                      sql_type(t.columns[pk].type), tenant, tenant_type, document)
 
 
 def fulltext_index(plan: SearchPlan) -> IndexPlan:
     """The expression GIN index the search function's full-text condition uses."""
-    table = ".".join(p.strip('"') for p in plan.table.split("."))
-    name, qualified = _name(table, [plan.column, "fts"], "idx")
+    name, qualified = _name(unident(plan.table), [plan.column, "fts"], "idx")
     return IndexPlan(name, qualified, plan.table, f"({plan.document_sql('')})",
                      f"full-text search in {plan.function}: an expression index, no new column, no rewrite",
                      method="gin")

@@ -15,15 +15,10 @@ from sqlglot import exp
 
 from dbagent.lint._catalog import Catalog
 from dbagent.playbooks.queries import analyse
-from dbagent.playbooks.rls import ident
-
-_TYPES = {"int8": "bigint", "int4": "integer", "int2": "smallint", "varchar": "text", "bpchar": "text",
-          "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}
-
+from dbagent.playbooks.rls import ident, sql_type
 
 def _type(cat: Catalog, table: str, column: str) -> str:
-    raw = cat.table(table).columns[column].type
-    return _TYPES.get(raw, raw)
+    return sql_type(cat.table(table).columns[column].type)
 
 
 @dataclass

@@ -10,12 +10,26 @@ from dbagent.lint import LintConfig
 from dbagent.lint._catalog import Catalog, Table
 
 _SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_CASTS = {"int8": "bigint", "int4": "integer", "int2": "smallint", "varchar": "text", "bpchar": "text"}
+_TYPES = {"int8": "bigint", "int4": "integer", "int2": "smallint", "varchar": "text", "bpchar": "text",
+          "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone"}
+_PART = re.compile(r'"(?:[^"]|"")+"|[^."]+')
 
 
 def ident(name: str) -> str:
     """A possibly qualified name, quoted where PostgreSQL needs it."""
     return ".".join(p if _SIMPLE.match(p) else '"' + p.replace('"', '""') + '"' for p in name.split("."))
+
+
+def unident(text: str) -> str:
+    """The name a possibly quoted, possibly qualified identifier stands for, as the catalog keys
+    it: quoted parts as written, the others folded to lower case (the inverse of ident)."""
+    return ".".join(p[1:-1].replace('""', '"') if p.startswith('"') else p.strip().lower()
+                    for p in _PART.findall(text))
+
+
+def sql_type(name: str) -> str:
+    """A catalog type name (int8, timestamptz) as SQL writes it in casts and signatures."""
+    return _TYPES.get(name, name)
 
 
 def literal(text: str) -> str:
@@ -74,7 +88,7 @@ class RlsPlan:
 def _setting(config: LintConfig, type_name: str) -> str:
     # NULLIF: a setting reset to '' then matches no row instead of failing the cast
     return (f"(SELECT NULLIF(current_setting({literal(config.tenant_setting)}, true), '')"
-            f"::{_CASTS.get(type_name, type_name)})")
+            f"::{sql_type(type_name)})")
 
 
 def _short(name: str) -> str:

@@ -90,9 +90,10 @@ def shared_reads(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str) -> 
         if len(links) != 2 or owner is None or viewer is None:
             continue
         active = " AND ".join(_window(rel, "r"))
+        named_with = set(mentioned(near, cat))
         for t in plan.tables:
             table = cat.tables[t.name]
-            if key not in table.columns or t.name == rel_name or t.name not in mentioned(near, cat):
+            if key not in table.columns or t.name == rel_name or t.name not in named_with:
                 continue
             setting = _setting(config, table.columns[key].type)
             t.extra.append(ExtraPolicy(
@@ -124,9 +125,10 @@ def time_windows(plan: RlsPlan, cat: Catalog, config: LintConfig, text: str, rol
         if role is None:
             continue
         who = next((c for c in win.columns if c in ("granted_to", "role_name", "grantee_role")), None)
+        named_with = set(mentioned(near, cat))
         for t in plan.tables:
             table = cat.tables[t.name]
-            if key not in table.columns or t.name == win_name or t.name not in mentioned(near, cat):
+            if key not in table.columns or t.name == win_name or t.name not in named_with:
                 continue
             t.extra.append(ExtraPolicy(
                 name=ident(f"{_short(t.name)}_{role}_window"[:63]), command="SELECT", roles=ident(role),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from dbagent.lint import LintConfig
 from dbagent.lint._catalog import Catalog
-from dbagent.playbooks.rls import _setting, _short, ident, literal
+from dbagent.playbooks.rls import _setting, _short, ident, literal, sql_type
 from dbagent.playbooks.rls_access import mentioned
 
 AUDIT_WORDS = ("audit trail", "audit log", "change history", "who changed")
@@ -52,7 +52,7 @@ def plan(cat: Catalog, config: LintConfig, text: str) -> TriggerPlan:
                 out.skipped.append(f"{name}: no {key} column, so its audit rows could not be tenant-isolated")
     schema = (out.audit or out.touch or [Target("public.x", "", "")])[0].name.split(".", 1)[0]
     key_type = cat.tables[out.audit[0].name].columns[key].type if out.audit else "uuid"
-    key_type = {"int8": "bigint", "int4": "integer"}.get(key_type, key_type)
+    key_type = sql_type(key_type)
     if out.audit and cat.table(f"{schema}.audit_log") is not None:
         out.skipped.append(f"{schema}.audit_log already exists: the audit trail was not built")
         out.audit = []

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dbagent.playbooks import rls
 from dbagent.playbooks.feature import FeatureTable
 from dbagent.prompts import render
-from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
-                                   FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
-                                   Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
-                                   Validation)
+from dbagent.providers._migration import Migration
+from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, ImplementationPlan,
+                                   Maintenance, Metric, Phase, Report, Requirements, RollbackProcedures,
+                                   SuccessMetrics, Summary, Validation)
 
 TABLES = "migrations/001_feature_tables.sql"
 RLS = "migrations/002_feature_tables_rls.sql"
@@ -16,23 +16,15 @@ RLS = "migrations/002_feature_tables_rls.sql"
 
 def feature_report(tables: list[FeatureTable], plan: rls.RlsPlan, severity: str) -> Report:
     names = [t.name for t in tables]
-    down_tables, down_rls = TABLES.replace(".sql", ".down.sql"), RLS.replace(".sql", ".down.sql")
-    files = [FileEntry(path=TABLES, kind="migration", apply_order=1,
-                       purpose="transactional: the tables, constraints, comments, FK indexes, updated_at triggers")]
-    artifacts = [SqlArtifact(path=TABLES, role="up", sql=render("playbooks/feature_up.sql.j2", tables=tables))]
-    rollback_files = [FileEntry(path=down_tables, kind="rollback", purpose="drops the new tables")]
-    rollback_artifacts = [SqlArtifact(path=down_tables, role="down",
-                                      sql=render("playbooks/feature_down.sql.j2", tables=tables))]
+    files = Migration()
+    files.add(TABLES, render("playbooks/feature_up.sql.j2", tables=tables),
+              render("playbooks/feature_down.sql.j2", tables=tables),
+              "transactional: the tables, constraints, comments, FK indexes, updated_at triggers", "drops the new tables")
     if plan.tables:
-        files.append(FileEntry(path=RLS, kind="migration", apply_order=2, purpose="tenant isolation on the new tables"))
-        artifacts.append(SqlArtifact(path=RLS, role="up", sql=render(
-            "playbooks/rls_up.sql.j2", tables=plan.tables,
-            admin_role_ident=rls.ident(plan.admin_role) if plan.admin_role else "")))
-        rollback_files.insert(0, FileEntry(path=down_rls, kind="rollback", purpose="removes their RLS"))
-        rollback_artifacts.insert(0, SqlArtifact(path=down_rls, role="down",
-                                                 sql=render("playbooks/rls_down.sql.j2", tables=plan.tables)))
-    for order, entry in enumerate(rollback_files, 1):
-        entry.apply_order = order
+        files.add(RLS, render("playbooks/rls_up.sql.j2", tables=plan.tables,
+                              admin_role_ident=rls.ident(plan.admin_role) if plan.admin_role else ""),
+                  render("playbooks/rls_down.sql.j2", tables=plan.tables),
+                  "tenant isolation on the new tables", "removes their RLS")
     counts = " UNION ALL ".join(f"SELECT {rls.literal(n)}, count(*) FROM {rls.ident(n)}" for n in names)
     return Report(
         title=f"New tables: {', '.join(names)} (dbagent builtin provider)",
@@ -46,18 +38,18 @@ def feature_report(tables: list[FeatureTable], plan: rls.RlsPlan, severity: str)
         requirements=Requirements(functional=[f"{t.name} stores what the sketch lists" for t in tables],
                                   non_functional=["Constraints enforce the sketch's checks",
                                                   "Tenant rows isolated by forced RLS"]),
-        files=FilesStructure(files=files + rollback_files),
+        files=files.files(),
         plan=ImplementationPlan(phases=[Phase(name="Schema", steps=[f"create {n}" for n in names]),
                                         Phase(name="Security", steps=[t.why for t in plan.tables] or ["none"])]),
-        code=Code(artifacts=artifacts + rollback_artifacts),
+        code=Code(artifacts=files.artifacts()),
         validation=Validation(items=[ChecklistItem(area="schema", text=f"{t.name} matches the sketch")
                                      for t in tables]
                               + [ChecklistItem(area="security", text=f"{t.name}: tenant isolation proven")
                                  for t in plan.tables]),
-        deployment=Deployment(staging=[f"Apply {f.path}" for f in files], production=[f"Apply {f.path}" for f in files]),
+        deployment=Deployment(staging=files.steps(), production=files.steps()),
         metrics=SuccessMetrics(metrics=[Metric(name="rows in the new tables", target="grows with use",
                                                measured_by=counts, query=counts)]),
         maintenance=Maintenance(tasks=["Watch the FK indexes' usage", "Add new columns with their own migrations"],
                                 alerts=[Alert(name="check violations", threshold="23514 errors in the application log")]),
-        rollback=RollbackProcedures(steps=[f"Run {f.path}" for f in rollback_files], validation_queries=[]),
+        rollback=RollbackProcedures(steps=files.rollback_steps(), validation_queries=[]),
     )

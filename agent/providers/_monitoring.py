@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dbagent.prompts import render
-from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
-                                   FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
-                                   Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
-                                   Validation)
+from dbagent.providers._migration import Migration
+from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, ImplementationPlan,
+                                   Maintenance, Metric, Phase, Report, Requirements, RollbackProcedures,
+                                   SuccessMetrics, Summary, Validation)
 
 KIT = "migrations/001_monitoring_kit.sql"
 VIEWS = ("database_health", "table_sizes", "index_usage", "unused_indexes", "connections", "activity", "rls_coverage")
@@ -14,7 +14,9 @@ VIEWS = ("database_health", "table_sizes", "index_usage", "unused_indexes", "con
 
 def monitoring_report(tenant_key_literal: str, admin_role: str | None, severity: str) -> Report:
     args = {"tenant_key": tenant_key_literal, "admin_role": admin_role or ""}
-    down = KIT.replace(".sql", ".down.sql")
+    files = Migration()
+    files.add(KIT, render("playbooks/monitoring_up.sql.j2", **args),
+              render("playbooks/monitoring_down.sql.j2", **args), "the kit", "drops the schema")
     alerts = "SELECT * FROM monitoring.check_alerts()"
     return Report(
         title="Monitoring kit (dbagent builtin provider)",
@@ -28,13 +30,10 @@ def monitoring_report(tenant_key_literal: str, admin_role: str | None, severity:
         requirements=Requirements(functional=[f"monitoring.{v} answers in one query" for v in VIEWS]
                                   + ["slow queries can be logged", "alerts have thresholds as arguments"],
                                   non_functional=["read-only views over statistics catalogs"]),
-        files=FilesStructure(files=[FileEntry(path=KIT, kind="migration", apply_order=1, purpose="the kit"),
-                                    FileEntry(path=down, kind="rollback", apply_order=1, purpose="drops the schema")]),
+        files=files.files(),
         plan=ImplementationPlan(phases=[Phase(name="Monitoring", steps=[f"create monitoring.{v}" for v in VIEWS]
                                               + ["create the log table and functions"])]),
-        code=Code(artifacts=[SqlArtifact(path=KIT, role="up", sql=render("playbooks/monitoring_up.sql.j2", **args)),
-                             SqlArtifact(path=down, role="down",
-                                         sql=render("playbooks/monitoring_down.sql.j2", **args))]),
+        code=Code(artifacts=files.artifacts()),
         validation=Validation(items=[ChecklistItem(area="schema", text=f"SELECT * FROM monitoring.{v} runs")
                                      for v in VIEWS]
                               + [ChecklistItem(area="security", text="views read statistics only, no tenant rows")]),
@@ -43,6 +42,6 @@ def monitoring_report(tenant_key_literal: str, admin_role: str | None, severity:
         maintenance=Maintenance(tasks=["Delete query_performance_log rows older than 30 days weekly",
                                        "Review monitoring.unused_indexes monthly"],
                                 alerts=[Alert(name="check_alerts()", threshold="any row")]),
-        rollback=RollbackProcedures(steps=[f"Run {down}"], validation_queries=[
+        rollback=RollbackProcedures(steps=files.rollback_steps(), validation_queries=[
             "SELECT count(*) FROM pg_namespace WHERE nspname = 'monitoring';"]),
     )

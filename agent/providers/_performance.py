@@ -6,10 +6,10 @@ from __future__ import annotations
 from dbagent.playbooks.indexes import IndexAdvice
 from dbagent.playbooks.rls import ident
 from dbagent.prompts import render
-from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
-                                   FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
-                                   Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
-                                   Validation)
+from dbagent.providers._migration import Migration
+from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, ImplementationPlan,
+                                   Maintenance, Metric, Phase, Report, Requirements, RollbackProcedures,
+                                   SuccessMetrics, Summary, Validation)
 
 REPORTS = "migrations/000_reporting_materialized_views.sql"
 EXTENSIONS = "migrations/001_query_performance_extensions.sql"
@@ -24,50 +24,30 @@ def _search_args(s) -> dict:
             "tenant": ident(s.tenant) if s.tenant else "", "tenant_type": s.tenant_type or ""}
 
 
-def _down(path: str) -> str:
-    return path.replace(".sql", ".down.sql")
-
-
 def performance_report(advice: IndexAdvice, queries: list[str], severity: str, reports=(), rewrites=()) -> Report:
     """The 11 sections, from the advice: which index serves which query, and how it is proved."""
-    files, artifacts, rollback_files, rollback_artifacts = [], [], [], []
+    files = Migration()
     if reports:
-        files.append(FileEntry(path=REPORTS, kind="migration", apply_order=1,
-                               purpose="materialized views for the reports, their unique indexes and refresh functions"))
-        artifacts.append(SqlArtifact(path=REPORTS, role="up", sql=render("playbooks/matview_up.sql.j2", reports=reports)))
-        rollback_files.append(FileEntry(path=_down(REPORTS), kind="rollback", purpose="drops them"))
-        rollback_artifacts.append(SqlArtifact(path=_down(REPORTS), role="down",
-                                              sql=render("playbooks/matview_down.sql.j2", reports=reports)))
+        files.add(REPORTS, render("playbooks/matview_up.sql.j2", reports=reports),
+                  render("playbooks/matview_down.sql.j2", reports=reports),
+                  "materialized views for the reports, their unique indexes and refresh functions", "drops them")
     if advice.extensions:
-        names = ", ".join(advice.extensions)
-        files.append(FileEntry(path=EXTENSIONS, kind="migration", apply_order=len(files) + 1,
-                               purpose=f"extensions: {names}"))
-        artifacts.append(SqlArtifact(path=EXTENSIONS, role="up", sql="".join(
-            f"-- {e}: trigram operator classes for substring search\nCREATE EXTENSION IF NOT EXISTS {e};\n"
-            for e in advice.extensions)))
-        rollback_files.insert(0, FileEntry(path=_down(EXTENSIONS), kind="rollback", purpose="drops the extensions"))
-        rollback_artifacts.insert(0, SqlArtifact(path=_down(EXTENSIONS), role="down", sql="".join(
-            f"DROP EXTENSION IF EXISTS {e};\n" for e in advice.extensions)))
+        files.add(EXTENSIONS, "".join(f"-- {e}: trigram operator classes for substring search\n"
+                                      f"CREATE EXTENSION IF NOT EXISTS {e};\n" for e in advice.extensions),
+                  "".join(f"DROP EXTENSION IF EXISTS {e};\n" for e in advice.extensions),
+                  f"extensions: {', '.join(advice.extensions)}", "drops the extensions")
     if advice.searches or rewrites:
-        files.append(FileEntry(path=SEARCH, kind="migration", apply_order=len(files) + 1,
-                               purpose="functions: ranked search, batch loaders, keyset pagination"))
-        artifacts.append(SqlArtifact(path=SEARCH, role="up", sql="BEGIN;\n" + "\n".join(
-            [render("playbooks/search_up.sql.j2", **_search_args(s)) for s in advice.searches]
-            + [f"-- {r.why}\n{r.sql}" for r in rewrites]) + "COMMIT;\n"))
-        rollback_files.insert(0, FileEntry(path=_down(SEARCH), kind="rollback", purpose="drops those functions"))
-        rollback_artifacts.insert(0, SqlArtifact(path=_down(SEARCH), role="down", sql="BEGIN;\n" + "".join(
-            f"DROP FUNCTION IF EXISTS {s.signature};\n" for s in [*advice.searches, *rewrites]) + "COMMIT;\n"))
+        files.add(SEARCH, "BEGIN;\n" + "\n".join([render("playbooks/search_up.sql.j2", **_search_args(s))
+                                                    for s in advice.searches]
+                                                   + [f"-- {r.why}\n{r.sql}" for r in rewrites]) + "COMMIT;\n",
+                  "BEGIN;\n" + "".join(f"DROP FUNCTION IF EXISTS {s.signature};\n"
+                                       for s in [*advice.searches, *rewrites]) + "COMMIT;\n",
+                  "functions: ranked search, batch loaders, keyset pagination", "drops those functions")
     if advice.indexes:
-        files.append(FileEntry(path=INDEXES, kind="migration", apply_order=len(files) + 1,
-                               purpose="non-transactional: CREATE INDEX CONCURRENTLY, one per access path"))
-        artifacts.append(SqlArtifact(path=INDEXES, role="up-nontransactional",
-                                     sql=render("playbooks/indexes_up.sql.j2", indexes=advice.indexes)))
-        rollback_files.insert(0, FileEntry(path=_down(INDEXES), kind="rollback",
-                                           purpose="non-transactional: drops them"))
-        rollback_artifacts.insert(0, SqlArtifact(path=_down(INDEXES), role="down",
-                                                 sql=render("playbooks/indexes_down.sql.j2", indexes=advice.indexes)))
-    for order, entry in enumerate(rollback_files, 1):
-        entry.apply_order = order
+        files.add(INDEXES, render("playbooks/indexes_up.sql.j2", indexes=advice.indexes),
+                  render("playbooks/indexes_down.sql.j2", indexes=advice.indexes),
+                  "non-transactional: CREATE INDEX CONCURRENTLY, one per access path",
+                  "non-transactional: drops them", concurrently=True)
     usage = ("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE indexrelname IN ("
              + ", ".join("'" + i.name.strip('"') + "'" for i in advice.indexes) + ")")
     tables = sorted({i.table for i in advice.indexes})
@@ -84,28 +64,23 @@ def performance_report(advice: IndexAdvice, queries: list[str], severity: str, r
         requirements=Requirements(
             functional=[f"query {n} reads an index instead of the whole table" for n in range(1, len(queries) + 1)],
             non_functional=["No blocking of writes while building", "Each index justified by a query"]),
-        files=FilesStructure(files=files + rollback_files),
+        files=files.files(),
         plan=ImplementationPlan(phases=[
             Phase(name="Performance", steps=[r.why for r in reports] + [r.why for r in rewrites]
                   + [i.why for i in advice.indexes]
                   + [f"{s.function}: ranked search on {s.column} (trigram similarity)" for s in advice.searches]),
             Phase(name="Testing", steps=["EXPLAIN each query on synthetic data in the sandbox",
                                          "rollback proved by catalog comparison"])]),
-        code=Code(artifacts=artifacts + rollback_artifacts),
+        code=Code(artifacts=files.artifacts()),
         validation=Validation(items=[ChecklistItem(area="performance", text=f"{i.name}: {i.why}")
                                      for i in advice.indexes]
                               + [ChecklistItem(area="schema", text="no index duplicates an existing one")]),
-        deployment=Deployment(
-            staging=[f"Apply {f.path}" + (" outside a transaction" if "concurrently" in f.path else "")
-                     for f in files] + ["EXPLAIN (ANALYZE, BUFFERS) each query"],
-            production=[f"Apply {f.path}" + (" outside a transaction" if "concurrently" in f.path else "")
-                        for f in files] + ["Check pg_index.indisvalid for every new index"]),
+        deployment=Deployment(staging=files.steps() + ["EXPLAIN (ANALYZE, BUFFERS) each query"],
+                              production=files.steps() + ["Check pg_index.indisvalid for every new index"]),
         metrics=SuccessMetrics(metrics=[Metric(name="index scans on the new indexes", target="> 0 after a day",
                                                measured_by=usage, query=usage)]),
         maintenance=Maintenance(tasks=["Review idx_scan monthly; drop an index nothing uses",
                                        "REINDEX CONCURRENTLY if bloat grows past 30%"],
                                 alerts=[Alert(name="unused new index", threshold="idx_scan = 0 after 30 days")]),
-        rollback=RollbackProcedures(steps=[f"Run {f.path}" + (" outside a transaction" if "concurrently" in f.path else "")
-                                           for f in rollback_files],
-                                    validation_queries=[usage + ";"]),
+        rollback=RollbackProcedures(steps=files.rollback_steps(), validation_queries=[usage + ";"]),
     )

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dbagent.playbooks.triggers import TriggerPlan
 from dbagent.prompts import render
-from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
-                                   FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
-                                   Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
-                                   Validation)
+from dbagent.providers._migration import Migration
+from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, ImplementationPlan,
+                                   Maintenance, Metric, Phase, Report, Requirements, RollbackProcedures,
+                                   SuccessMetrics, Summary, Validation)
 
 FILE = "migrations/001_triggers.sql"
 
 
 def triggers_report(plan: TriggerPlan, severity: str) -> Report:
     args = dict(plan.args, touch=plan.touch, audit=plan.audit)
-    down = FILE.replace(".sql", ".down.sql")
+    files = Migration()
+    files.add(FILE, render("playbooks/triggers_up.sql.j2", **args), render("playbooks/triggers_down.sql.j2", **args),
+              "triggers", "removes them")
     audited = ", ".join(t.name for t in plan.audit) or "none"
     touched = ", ".join(t.name for t in plan.touch) or "none"
     audit_rows = f"SELECT operation, count(*) FROM {plan.args['audit_table']} GROUP BY operation" if plan.audit \
@@ -30,12 +32,10 @@ def triggers_report(plan: TriggerPlan, severity: str) -> Report:
         requirements=Requirements(functional=[f"{t.name}: updated_at moves on UPDATE" for t in plan.touch]
                                   + [f"{t.name}: every change leaves an audit row" for t in plan.audit],
                                   non_functional=["audit rows cannot be updated or deleted by the application"]),
-        files=FilesStructure(files=[FileEntry(path=FILE, kind="migration", apply_order=1, purpose="triggers"),
-                                    FileEntry(path=down, kind="rollback", apply_order=1, purpose="removes them")]),
+        files=files.files(),
         plan=ImplementationPlan(phases=[Phase(name="Triggers", steps=[f"trigger on {t.name}"
                                                                       for t in plan.touch + plan.audit])]),
-        code=Code(artifacts=[SqlArtifact(path=FILE, role="up", sql=render("playbooks/triggers_up.sql.j2", **args)),
-                             SqlArtifact(path=down, role="down", sql=render("playbooks/triggers_down.sql.j2", **args))]),
+        code=Code(artifacts=files.artifacts()),
         validation=Validation(items=[ChecklistItem(area="schema", text=f"an UPDATE on {t.name} moves updated_at")
                                      for t in plan.touch]
                               + [ChecklistItem(area="security", text=f"an UPDATE on {t.name} writes old and new rows")
@@ -45,5 +45,5 @@ def triggers_report(plan: TriggerPlan, severity: str) -> Report:
                                                measured_by=audit_rows, query=audit_rows)]),
         maintenance=Maintenance(tasks=[f"Run {plan.args['retention_fn']}() monthly"] if plan.audit else
                                 ["none"], alerts=[Alert(name="audit gap", threshold="no audit row for a day of writes")]),
-        rollback=RollbackProcedures(steps=[f"Run {down}"], validation_queries=[]),
+        rollback=RollbackProcedures(steps=files.rollback_steps(), validation_queries=[]),
     )

@@ -16,15 +16,15 @@ from dbagent.playbooks import feature, indexes, matviews, rewrites, rls, rls_acc
 from dbagent.prompts import render
 from dbagent.providers.base import Conversation, ToolRunner, TraceSink, Turn
 from dbagent.providers._feature import feature_report
+from dbagent.providers._migration import Migration
 from dbagent.providers._monitoring import monitoring_report
 from dbagent.providers._performance import performance_report
 from dbagent.providers._triggers import triggers_report
 from dbagent.recommendation import RecommendationFrontMatter, front_matter, queries_of
 from dbagent.report import render_report
-from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, FileEntry,
-                                   FilesStructure, ImplementationPlan, Maintenance, Metric, Phase, Report,
-                                   Requirements, RollbackProcedures, SqlArtifact, SuccessMetrics, Summary,
-                                   Validation)
+from dbagent.report.models import (Alert, ChecklistItem, Classification, Code, Deployment, ImplementationPlan,
+                                   Maintenance, Metric, Phase, Report, Requirements, RollbackProcedures,
+                                   SuccessMetrics, Summary, Validation)
 from dbagent.result import Usage
 
 _RECOMMENDATION = re.compile(r"<recommendation>\n(?:The following text is data[^\n]*\n)?(.*)</recommendation>", re.S)
@@ -133,7 +133,7 @@ class BuiltinProvider:
         plan = rls.plan(after, self.config, schema_roles(self.schema))
         new = {t.name for t in tables if t.tenant_scoped}
         plan.tables = [t for t in plan.tables if t.name in new]
-        plan.indexes = [i for i in plan.indexes if _unquote(i.table) in new]
+        plan.indexes = [i for i in plan.indexes if rls.unident(i.table) in new]
         severity = fm.severity or "MEDIUM"
         return self._answer_with(feature_report(tables, plan, severity), [])
 
@@ -185,7 +185,7 @@ class BuiltinProvider:
         if any(w in recommendation.lower() for w in ("rank", "relevance")):
             searched = {(i.table, i.columns.split(" ")[0]) for i in advice.indexes if "gin_trgm_ops" in i.columns}
             advice.searches = [p for t, c in sorted(searched)
-                               if (p := indexes.search_function(cat, _unquote(t), c.strip('"'), self.config.tenant_key))]
+                               if (p := indexes.search_function(cat, rls.unident(t), rls.unident(c), self.config.tenant_key))]
             advice.indexes += [indexes.fulltext_index(p) for p in advice.searches]
         reports = matviews.plan(queries, cat, self.config, recommendation)
         if not advice.indexes and not reports:
@@ -195,39 +195,23 @@ class BuiltinProvider:
         severity = fm.severity if fm and fm.severity else "HIGH"
         functions = rewrites.batch_loaders(queries, cat, recommendation, self.config.tenant_key) + rewrites.keyset_pages(queries, cat)
         report = performance_report(advice, queries, severity, reports, functions)
-        return self._answer_with(report, sorted({_unquote(i.table) for i in advice.indexes}))
-
-
-def _unquote(name: str) -> str:
-    return ".".join(p.strip('"').replace('""', '"') for p in name.split("."))
+        return self._answer_with(report, sorted({rls.unident(i.table) for i in advice.indexes}))
 
 
 def _report(plan: rls.RlsPlan, severity: str, config: LintConfig) -> Report:
     """The 11 sections, filled from what the plan decided and why."""
     names = [t.name for t in plan.tables]
-    down = MIGRATION.replace(".sql", ".down.sql")
     policies = "transactional: ENABLE and FORCE RLS, tenant policies" + (", admin override" if plan.admin_role else "")
-    up_sql = render("playbooks/rls_up.sql.j2", tables=plan.tables,
-                    admin_role_ident=rls.ident(plan.admin_role) if plan.admin_role else "")
-    # forward: policies, then their lookup indexes; rollback in reverse: indexes first
-    files = [FileEntry(path=MIGRATION, kind="migration", apply_order=1, purpose=policies)]
-    artifacts = [SqlArtifact(path=MIGRATION, role="up", sql=up_sql)]
-    rollback_files = [FileEntry(path=down, kind="rollback", purpose="restores the previous RLS state exactly")]
-    rollback_artifacts = [SqlArtifact(path=down, role="down", sql=render("playbooks/rls_down.sql.j2", tables=plan.tables))]
+    files = Migration()  # policies, then their lookup indexes; rollbacks in reverse: indexes first
+    files.add(MIGRATION, render("playbooks/rls_up.sql.j2", tables=plan.tables,
+                                admin_role_ident=rls.ident(plan.admin_role) if plan.admin_role else ""),
+              render("playbooks/rls_down.sql.j2", tables=plan.tables), policies,
+              "restores the previous RLS state exactly")
     if plan.indexes:
-        index_down = INDEXES.replace(".sql", ".down.sql")
-        files.append(FileEntry(path=INDEXES, kind="migration", apply_order=2,
-                               purpose="non-transactional: CREATE INDEX CONCURRENTLY for the policies' lookups"))
-        artifacts.append(SqlArtifact(path=INDEXES, role="up-nontransactional",
-                                     sql=render("playbooks/indexes_up.sql.j2", indexes=plan.indexes)))
-        rollback_files.insert(0, FileEntry(path=index_down, kind="rollback",
-                                           purpose="non-transactional: drops those indexes"))
-        rollback_artifacts.insert(0, SqlArtifact(path=index_down, role="down",
-                                                 sql=render("playbooks/indexes_down.sql.j2", indexes=plan.indexes)))
-    for order, entry in enumerate(rollback_files, 1):
-        entry.apply_order = order
-    files += rollback_files
-    artifacts += rollback_artifacts
+        files.add(INDEXES, render("playbooks/indexes_up.sql.j2", indexes=plan.indexes),
+                  render("playbooks/indexes_down.sql.j2", indexes=plan.indexes),
+                  "non-transactional: CREATE INDEX CONCURRENTLY for the policies' lookups",
+                  "non-transactional: drops those indexes", concurrently=True)
     setting = config.tenant_setting
     coverage = ("SELECT c.oid::regclass FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = "
                 f"'{config.tenant_key}' WHERE c.relkind = 'r' AND NOT (c.relrowsecurity AND c.relforcerowsecurity)")
@@ -249,28 +233,23 @@ def _report(plan: rls.RlsPlan, severity: str, config: LintConfig) -> Report:
                        + ([f"{plan.admin_role} reads and writes every tenant's rows"] if plan.admin_role else []),
             non_functional=["No downtime: metadata-only changes under a 5 s lock timeout; indexes built CONCURRENTLY",
                             "The tenant setting is evaluated once per statement (wrapped in a sub-select)"]),
-        files=FilesStructure(files=files),
+        files=files.files(),
         plan=ImplementationPlan(phases=[
             Phase(name="Performance", steps=[i.why for i in plan.indexes] or ["no index needed"]),
             Phase(name="Security", steps=[f"{t.name}: {t.why}" for t in plan.tables]),
             Phase(name="Testing", steps=["dry-run with rollback proof in the sandbox",
                                          "query as the application role with and without a tenant set"])]),
-        code=Code(artifacts=artifacts),
+        code=Code(artifacts=files.artifacts()),
         validation=Validation(items=[
             ChecklistItem(area="schema", text=f"{t.name} has the tenant key or a NOT NULL path to it") for t in plan.tables
         ] + [ChecklistItem(area="security", text="the application role is not the table owner, not superuser, not BYPASSRLS"),
              ChecklistItem(area="performance", text="every policy lookup has an index leading with its key")]),
         deployment=Deployment(
-            staging=[f"Apply {INDEXES} outside a transaction" if plan.indexes else f"Apply {MIGRATION}",
-                     f"Apply {MIGRATION}", "Run the application's test suite with a tenant set"],
-            production=[f"Apply {INDEXES} outside a transaction" if plan.indexes else f"Apply {MIGRATION}",
-                        f"Apply {MIGRATION} in a quiet period", "Watch for 42501 errors from the application"]),
+            staging=files.steps() + ["Run the application's test suite with a tenant set"],
+            production=files.steps() + ["Watch for 42501 errors from the application"]),
         metrics=SuccessMetrics(metrics=[Metric(name="tenant tables without forced RLS", target="0",
                                                measured_by=coverage, query=coverage)]),
         maintenance=Maintenance(tasks=["Every new tenant table gets RLS, FORCE and a tenant policy in its migration"],
                                 alerts=[Alert(name="RLS coverage", threshold="any tenant table without forced RLS")]),
-        rollback=RollbackProcedures(
-            steps=[f"Run {MIGRATION.replace('.sql', '.down.sql')}"]
-                  + ([f"Run {INDEXES.replace('.sql', '.down.sql')} outside a transaction"] if plan.indexes else []),
-            validation_queries=[coverage + ";"]),
+        rollback=RollbackProcedures(steps=files.rollback_steps(), validation_queries=[coverage + ";"]),
     )

@@ -89,11 +89,12 @@ def _against_baseline(checks: list[VerifyCheck], baseline: dict[str, str], touch
 
 def verify_clone(sandbox: Sandbox, db: str, options: VerifyOptions, *, tables_before: set[str],
                  changes: list[CatalogChange], statements: list[StatementOutcome],
-                 data: DataSummary, baseline: dict[str, str] | None = None) -> tuple[list[VerifyCheck], list[LockEntry]]:
+                 data: DataSummary, baseline: dict[str, str] | None = None,
+                 new_views: dict[str, bool] | None = None) -> tuple[list[VerifyCheck], list[LockEntry]]:
     """Every check on the migrated clone. Tables the migration created get synthetic rows first
     (the rollback drops them); every probe is rolled back."""
     added = {kind: [c.name for c in changes if c.kind == kind and c.change == "added"]
-             for kind in ("index", "trigger", "function", "view")}
+             for kind in ("index", "trigger", "function")}
     tenants = data.tenants
     tenant = tenants[0] if tenants else None
     with sandbox.connect(db) as conn, sandbox.admin(db) as admin:
@@ -110,17 +111,11 @@ def verify_clone(sandbox: Sandbox, db: str, options: VerifyOptions, *, tables_be
         locks, lock_checks = LockReport(statements, sizes, bool(options.sizes), options.large_rows,
                                         options.large_bytes).run()
         checks += lock_checks
-        views = [(c.name, materialized) for c in changes if c.kind == "view" and c.change == "added"
-                 for materialized in [_materialized(admin, c.name)]]
-        checks += ObjectChecks(conn, tables, added["trigger"], added["function"], views,
+        checks += ObjectChecks(conn, tables, added["trigger"], added["function"], sorted((new_views or {}).items()),
                                options.tenant_setting, tenant).run()
         if new:  # the rollback sees the new tables as the migration left them: empty
             conn.execute("truncate " + ", ".join(tables.named(name).ref for name in sorted(new)))
     return checks, locks
-
-
-def _materialized(conn, name: str) -> bool:
-    return conn.execute("select relkind = 'm' from pg_catalog.pg_class where oid = %s::regclass", [name]).fetchone()[0]
 
 
 __all__ = ["VerifyOptions", "baseline_clone", "seed_clone", "verify_clone"]

@@ -79,13 +79,20 @@ def predicates(query: str) -> Predicates:
     return visitor.found
 
 
-def _used(plan: dict) -> set[str]:
-    names = set()
+def index_scans(plan: dict) -> list[tuple[str, str]]:
+    """(index name, its condition) for every node of an EXPLAIN (FORMAT JSON) plan that reads an
+    index; a bitmap index scan takes its heap scan's Recheck Cond when it has no condition."""
+    found = []
     if "Index Name" in plan:
-        names.add(plan["Index Name"])
+        found.append((plan["Index Name"], " ".join(plan.get(k, "") for k in ("Index Cond", "Recheck Cond", "Order By"))))
     for child in plan.get("Plans", ()):
-        names |= _used(child)
-    return names
+        cond = child.get("Recheck Cond", "")
+        found += [(name, c or cond) for name, c in index_scans(child)]
+    return found
+
+
+def _used(plan: dict) -> set[str]:
+    return {name for name, _ in index_scans(plan)}
 
 
 def _plannable(query: str) -> str | None:

@@ -15,7 +15,7 @@ import psycopg
 
 from dbagent.sandbox.models import DataSummary
 from dbagent.sandbox.verify._tables import Column, Table, Tables, ident
-from dbagent.sandbox.verify._values import read_checks, value
+from dbagent.sandbox.verify._values import Constraints, read_checks, value
 
 _TRIGGERS = """
 select t.tgname, t.tgenabled::text from pg_catalog.pg_trigger t
@@ -33,6 +33,10 @@ def tenant_values(key: Column, count: int) -> list[str] | None:
     if key.category == "S":
         return [f"tenant_{i + 1}" for i in range(count)]
     return None
+
+
+class Unfillable(Exception):
+    """A NOT NULL column without a default whose type we cannot make values for."""
 
 
 class Seeder:
@@ -75,11 +79,12 @@ class Seeder:
         self.conn.execute("analyze")
 
     def _fill(self, table: Table, rows: int, tenant: str | None) -> None:
-        last_error = ""
+        last_error, checks = "", read_checks(table)
         for nulls, optional in ((True, True), (False, True), (False, False)):
-            statement = self._insert(table, rows, tenant, nulls=nulls, optional=optional)
-            if isinstance(statement, str) and statement.startswith("--"):
-                last_error = statement[3:]
+            try:
+                statement = self._insert(table, rows, tenant, checks, nulls=nulls, optional=optional)
+            except Unfillable as exc:
+                last_error = str(exc)
                 break
             try:
                 with self.conn.transaction():
@@ -110,8 +115,8 @@ class Seeder:
             undo.append(f"alter table {table.ref} {_ENABLE.get(state, 'enable trigger')} {ident(name)}")
         return undo
 
-    def _insert(self, table: Table, rows: int, tenant: str | None, *, nulls: bool, optional: bool) -> str:
-        checks = read_checks(table)
+    def _insert(self, table: Table, rows: int, tenant: str | None, checks: Constraints, *,
+                nulls: bool, optional: bool) -> str:
         key = self.tables.tenant_key
         assigned: dict[str, str] = {}
         joins: list[str] = []
@@ -148,7 +153,7 @@ class Seeder:
                 expression = value(col, table, checks, nulls=nulls)
                 if expression is None:
                     if col.not_null and not col.has_default:
-                        return f"-- no way to make up a value of type {col.type} for column {col.name}"
+                        raise Unfillable(f"no way to make up a value of type {col.type} for column {col.name}")
                     continue
             names.append(ident(col.name))
             values.append(expression)

@@ -149,7 +149,7 @@ def _scalar(col: Column, table: Table, checks: Constraints, distinct: bool) -> s
     if base == "tsvector":
         return "to_tsvector('simple', 'word' || g)"
     if cat == "A" and col.element_category in ("S", "N"):
-        element = f"'tag' || (g % 5)" if col.element_category == "S" else "(g % 5)"
+        element = "'tag' || (g % 5)" if col.element_category == "S" else "(g % 5)"
         return f"ARRAY[{element}]::{col.type}"
     if cat == "A":
         return f"'{{}}'::{col.type}"
