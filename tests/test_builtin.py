@@ -310,25 +310,34 @@ def checks_named(result, name):
     return next(c for c in result.dry_run.checks if c.name == name)
 
 
-@pytest.mark.parametrize("case", ["supplier-products-rls", "product-search-perf", "supplier-rating-feature",
-                                  "monitoring-baseline"])
+CORPUS_OUTCOMES = {  # status, and the tables whose isolation checks fail
+    "product-search-perf": ("verified", set()),
+    "supplier-products-rls": ("failed", {"public.order_items", "public.orders", "public.suppliers"}),
+    "supplier-rating-feature": ("failed", {"public.notifications", "public.purchase_orders"}),
+    "monitoring-baseline": ("failed", {"app.documents", "app.price_lists"}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CORPUS_OUTCOMES))
 def test_the_corpus_cases_run_end_to_end_and_every_outcome_comes_with_its_evidence(case, sandbox):
     """No code knows these cases; what the builtin provider makes of them is proven or refuted
-    in the sandbox. The performance case is verified. The others hold policies the schema already
-    had that leak (USING (true), a legacy setting, broad B2B reads): the RLS playbook leaves
-    existing policies alone, and verification names each leak instead of passing the run."""
-    rec_ = ROOT / "tests/fixtures/recommendations" / f"{case}.md"
-    result = implement(rec_, schema=ROOT / "tests/fixtures/schemas" / f"{case}.sql", provider="builtin",
+    in the sandbox. The performance case is verified. In the others, verification fails exactly
+    the tables whose policies the schema already had and that leak (USING (true), a legacy
+    setting, broad supplier reads): the RLS playbook leaves existing policies alone."""
+    from dbagent.lint import LintConfig, build_catalog
+    schema = ROOT / "tests/fixtures/schemas" / f"{case}.sql"
+    result = implement(ROOT / "tests/fixtures/recommendations" / f"{case}.md", schema=schema, provider="builtin",
                        write_run_dir=False)
-    assert result.status in ("verified", "failed", "refused")
-    if result.status != "refused":
-        assert result.dry_run.rollback.proved and result.dry_run.checks
-    failed = [c for c in result.dry_run.checks if c.status == "failed"] if result.dry_run else []
-    if case == "product-search-perf":
-        assert result.status == "verified", result.failure
-    if result.status == "failed":
-        assert failed and result.failure.startswith("verification:")
-        assert all(c.kind == "isolation" and c.evidence for c in failed)
+    status, leaking = CORPUS_OUTCOMES[case]
+    assert result.status == status, result.failure
+    assert result.dry_run.rollback.proved and result.dry_run.checks
+    failed = [c for c in result.dry_run.checks if c.status == "failed"]
+    assert {c.subject for c in failed} == leaking
+    assert all(c.kind == "isolation" and c.evidence for c in failed)
+    before = build_catalog(schema.read_text(), LintConfig())
+    assert all(before.policies_on(table) for table in leaking)  # policies the schema already had
+    if failed:
+        assert result.failure.startswith("verification:")
 
 
 def test_risk_assessment_states_the_source_tables_sizes(sandbox, tmp_path):
